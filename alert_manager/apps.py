@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AlertManagerConfig(AppConfig):
+    name = "alert_manager"
+    verbose_name = "Alert manager"

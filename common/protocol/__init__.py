@@ -1,0 +1,38 @@
+"""Sans-IO codecs, one module per wire dialect. No socket, thread or Django import in here."""
+
+from .exceptions import FrameTooLargeError, MalformedMessageError, ProtocolError
+from .framing import DEFAULT_MAX_FRAME_SIZE, U16_LE, U32_BE, FrameDecoder, Header, encode_frame
+from .message import (
+    ERROR,
+    NOTIFY,
+    REPLY,
+    REQUEST,
+    Message,
+    MessageDecoder,
+    decode_message,
+    encode_message,
+    frame_message,
+    require_message,
+)
+
+__all__ = [
+    "DEFAULT_MAX_FRAME_SIZE",
+    "ERROR",
+    "NOTIFY",
+    "REPLY",
+    "REQUEST",
+    "FrameDecoder",
+    "FrameTooLargeError",
+    "Header",
+    "MalformedMessageError",
+    "Message",
+    "MessageDecoder",
+    "ProtocolError",
+    "U16_LE",
+    "U32_BE",
+    "decode_message",
+    "encode_frame",
+    "encode_message",
+    "frame_message",
+    "require_message",
+]

@@ -1,0 +1,36 @@
+"""Errors raised by the sans-IO codecs: all are errors of the peer (what came off the wire)."""
+
+from __future__ import annotations
+
+
+class ProtocolError(Exception):
+    """The peer sent something this codec cannot accept."""
+
+
+class FrameTooLargeError(ProtocolError):
+    """A frame announces (or a caller tries to send) more payload than allowed."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"frame of {size} bytes exceeds the limit of {limit} bytes")
+        self.size = size
+        self.limit = limit
+
+
+class MalformedMessageError(ProtocolError):
+    """A complete frame whose payload is not a valid message."""
+
+
+# --- Ivy (common/protocol/ivy.py) ----------------------------------------------------------------
+# Add the Ivy codec's errors below this line.
+
+
+
+# --- pymasep (common/protocol/pymasep.py) ---------------------------------------------------------
+# Add the pymasep codec's errors below this line.
+
+
+
+# --- Net_Node (common/protocol/netnode.py) --------------------------------------------------------
+# Add the Net_Node codec's errors below this line.
+
+

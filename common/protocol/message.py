@@ -1,0 +1,119 @@
+"""The native pyros message and its JSON codec, sans-IO.
+
+On the wire a message is one frame (``framing.U32_BE``) whose payload is a UTF-8 JSON object::
+
+    {"kind": "request", "id": 7, "type": "Observation finished", "params": {"id": 3}, "sender": "cli"}
+
+``kind`` is ``request`` (a reply is expected), ``notify`` (no reply), ``reply`` (``params`` holds
+``{"result": ...}``) or ``error`` (``params`` holds ``{"error": <kind>, "message": <text>}`` plus
+details). A reply carries the id of the request it answers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .exceptions import MalformedMessageError
+from .framing import DEFAULT_MAX_FRAME_SIZE, U32_BE, FrameDecoder, encode_frame
+
+REQUEST = "request"
+NOTIFY = "notify"
+REPLY = "reply"
+ERROR = "error"
+KINDS = frozenset({REQUEST, NOTIFY, REPLY, ERROR})
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_loads = json.loads
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One native message. ``type`` names what is asked (``"STATUS"``, ``"Observation finished"``)."""
+
+    type: str
+    params: dict[str, Any] = field(default_factory=dict)
+    id: int = 0
+    sender: str = ""
+    kind: str = REQUEST
+
+    @property
+    def expects_reply(self) -> bool:
+        return self.kind == REQUEST
+
+    def reply(self, result: Any, sender: str = "") -> Message:
+        return Message(self.type, {"result": result}, self.id, sender, REPLY)
+
+    def error(self, error: str, text: str, sender: str = "", **details: Any) -> Message:
+        return Message(self.type, {"error": error, "message": text, **details}, self.id, sender, ERROR)
+
+
+def require_message(obj: Any) -> Message:
+    """Validate a decoded JSON value as a message; raise :class:`MalformedMessageError` if it is not."""
+    if not isinstance(obj, dict):
+        raise MalformedMessageError(f"a message is a JSON object, got {type(obj).__name__}")
+    kind = obj.get("kind", REQUEST)
+    if kind not in KINDS:
+        raise MalformedMessageError(f"'kind' must be one of {sorted(KINDS)}, got {kind!r}")
+    mtype = obj.get("type")
+    if not isinstance(mtype, str) or not mtype:
+        raise MalformedMessageError("'type' must be a non-empty string")
+    params = obj.get("params", {})
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise MalformedMessageError(f"'params' must be a JSON object, got {type(params).__name__}")
+    mid = obj.get("id", 0)
+    if not isinstance(mid, int) or isinstance(mid, bool):
+        raise MalformedMessageError("'id' must be an integer")
+    sender = obj.get("sender", "")
+    if not isinstance(sender, str):
+        raise MalformedMessageError("'sender' must be a string")
+    return Message(mtype, params, mid, sender, kind)
+
+
+def encode_message(message: Message) -> bytes:
+    """JSON payload of ``message`` (no frame header). Raises ``ValueError``/``TypeError`` for params
+    JSON cannot carry (NaN, sets, objects)."""
+    return _dumps(
+        {"kind": message.kind, "id": message.id, "type": message.type, "params": message.params, "sender": message.sender}
+    ).encode()
+
+
+def decode_message(payload: bytes) -> Message:
+    try:
+        obj = _loads(payload)
+    except UnicodeDecodeError as exc:
+        raise MalformedMessageError(f"payload is not UTF-8: {exc}") from None
+    except ValueError as exc:
+        raise MalformedMessageError(f"payload is not JSON: {exc}") from None
+    except RecursionError:
+        raise MalformedMessageError("payload nests too deeply") from None
+    return require_message(obj)
+
+
+def frame_message(message: Message, max_size: int | None = None) -> bytes:
+    """The whole frame (header + JSON) for ``message``, ready for one write."""
+    return encode_frame(encode_message(message), U32_BE, max_size)
+
+
+class MessageDecoder:
+    """Bytes in, native messages out. Frame and message errors are raised as ProtocolError
+    subclasses; after one, the stream is unusable and the connection should close."""
+
+    __slots__ = ("_frames",)
+
+    def __init__(self, max_size: int = DEFAULT_MAX_FRAME_SIZE) -> None:
+        self._frames = FrameDecoder(U32_BE, max_size)
+
+    @property
+    def pending(self) -> int:
+        return self._frames.pending
+
+    @property
+    def max_size(self) -> int:
+        return self._frames.max_size
+
+    def feed(self, data: bytes) -> list[Message]:
+        return [decode_message(payload) for payload in self._frames.feed(data)]

@@ -1,0 +1,154 @@
+"""Settings for pyros.
+
+Everything a deployment changes comes from the environment:
+
+- ``DJANGO_SECRET_KEY``: required when ``DJANGO_DEBUG`` is off.
+- ``DJANGO_DEBUG``: ``1``/``true`` for development (``make run`` sets it).
+- ``DJANGO_ALLOWED_HOSTS``: comma-separated, default ``127.0.0.1,localhost``.
+- ``DATABASE_URL``: PostgreSQL (or any dj-database-url URL); SQLite at the project root by default.
+- ``REDIS_URL``: channels_redis channel layer; the in-memory layer by default (one process).
+- ``PYROS_AGENT_CONFIG``: path of the agents' ini file (default ``pyros_agent_config.ini``).
+- ``PYROS_AGENTS_AUTOSTART``: ``0`` keeps the agents from starting with the server.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r}: expected one of 1/0, true/false, yes/no, on/off")
+
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# The development key is fine on loopback; a deployment sets its own.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "django-insecure-pyros-development-key-change-me"
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "channels",
+    "common",
+    "alert_manager",
+    "scheduler",
+    "simulators",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "pyros.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "pyros.wsgi.application"
+ASGI_APPLICATION = "pyros.asgi.application"
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=0,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Agent threads and the web server write concurrently: wait for the lock rather than fail.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "run" / "static"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LOGIN_URL = "/admin/login/"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "pyros": {"handlers": ["console"], "level": os.environ.get("PYROS_LOG_LEVEL", "INFO"), "propagate": False},
+    },
+}
+
+# --- pyros agents -------------------------------------------------------------------------------
+# Path of the agents' network configuration; the environment variable of the same name wins.
+PYROS_AGENT_CONFIG = os.environ.get("PYROS_AGENT_CONFIG", str(BASE_DIR / "pyros_agent_config.ini"))
+# Start the agents with the serving process (runserver's child, an ASGI server, runagents).
+PYROS_AGENTS_AUTOSTART = env_bool("PYROS_AGENTS_AUTOSTART", True)
+# Largest native frame (payload bytes) an agent accepts; larger ones get an error frame.
+PYROS_MAX_FRAME_SIZE = 1024 * 1024
+# A client that stops in the middle of a frame for this long is disconnected (seconds).
+PYROS_FRAME_TIMEOUT = 10.0
+# Sender.send_to's default timeout (seconds).
+PYROS_SEND_TIMEOUT = 5.0
+# Supervision: a crashed agent thread is restarted after 1, 2, 4 ... seconds, at most this many times.
+PYROS_RESTART_BACKOFF_MAX = 30.0
+PYROS_RESTART_LIMIT = 5
+# Where pid/state files of long-running commands go (runsimulators --status/--stop).
+PYROS_RUN_DIR = BASE_DIR / "run"
+TEST_RUNNER = "pyros.test_runner.PytestTestRunner"
