@@ -19,7 +19,9 @@ def main(argv: list[str]) -> int:
     sys.path[:0] = [str(ROOT), str(HERE)]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pyros.settings")
     os.environ.setdefault("PYROS_AGENTS_AUTOSTART", "0")
-    names = argv or sorted(p.stem for p in HERE.glob("*.py") if p.stem not in {"run", "__init__"} and not p.stem.startswith("_"))
+    names = argv or sorted(
+        p.stem for p in HERE.glob("*.py") if p.stem not in {"run", "__init__"} and not p.stem.startswith("_")
+    )
     for name in names:
         print(f"== bench/{name}.py ==", flush=True)
         importlib.import_module(name).main()

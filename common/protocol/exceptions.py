@@ -24,13 +24,9 @@ class MalformedMessageError(ProtocolError):
 # Add the Ivy codec's errors below this line.
 
 
-
 # --- pymasep (common/protocol/pymasep.py) ---------------------------------------------------------
 # Add the pymasep codec's errors below this line.
 
 
-
 # --- Net_Node (common/protocol/netnode.py) --------------------------------------------------------
 # Add the Net_Node codec's errors below this line.
-
-

@@ -10,7 +10,6 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-
 from .exceptions import FrameTooLargeError
 
 
@@ -55,7 +54,7 @@ class FrameDecoder:
     decoder is then unusable (the stream cannot be resynchronised) and the connection should close.
     """
 
-    __slots__ = ("_buf", "_header", "_hsize", "_unpack", "_max", "_broken")
+    __slots__ = ("_broken", "_buf", "_header", "_hsize", "_max", "_unpack")
 
     def __init__(self, header: Header = U32_BE, max_size: int = DEFAULT_MAX_FRAME_SIZE) -> None:
         if max_size < 0:

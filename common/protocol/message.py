@@ -77,7 +77,13 @@ def encode_message(message: Message) -> bytes:
     """JSON payload of ``message`` (no frame header). Raises ``ValueError``/``TypeError`` for params
     JSON cannot carry (NaN, sets, objects)."""
     return _dumps(
-        {"kind": message.kind, "id": message.id, "type": message.type, "params": message.params, "sender": message.sender}
+        {
+            "kind": message.kind,
+            "id": message.id,
+            "type": message.type,
+            "params": message.params,
+            "sender": message.sender,
+        }
     ).encode()
 
 
