@@ -47,20 +47,22 @@ def encode_frame(payload: bytes, header: Header = U32_BE, max_size: int | None =
 
 
 class FrameDecoder:
-    """Incremental frame decoder.
+    """Incremental frame decoder (model: h11's receive_data / next_event).
 
-    ``feed(data)`` returns the list of payloads completed by ``data`` (possibly empty: need more
-    data). A header announcing more than ``max_size`` raises :class:`FrameTooLargeError`; the
-    decoder is then unusable (the stream cannot be resynchronised) and the connection should close.
+    ``receive_data(data)`` buffers bytes; ``next_frame()`` returns the next complete payload or
+    ``None`` (need more data). A header announcing more than ``max_size`` raises
+    :class:`FrameTooLargeError` when that frame is reached; every frame before it has been handed
+    out, and the decoder stays broken (the stream cannot be resynchronised). ``feed(data)`` is the
+    two in one: it returns the list of completed payloads.
     """
 
-    __slots__ = ("_broken", "_buf", "_header", "_hsize", "_max", "_unpack")
+    __slots__ = ("_broken", "_buf", "_hsize", "_max", "_pos", "_unpack")
 
     def __init__(self, header: Header = U32_BE, max_size: int = DEFAULT_MAX_FRAME_SIZE) -> None:
         if max_size < 0:
             raise ValueError("max_size must be >= 0")
         self._buf = bytearray()
-        self._header = header
+        self._pos = 0
         self._hsize = header.size
         self._unpack = struct.Struct(header.fmt).unpack_from
         self._max = min(max_size, header.max_length)
@@ -73,28 +75,38 @@ class FrameDecoder:
     @property
     def pending(self) -> int:
         """Bytes received that do not yet make a whole frame (non-zero: mid-frame)."""
-        return len(self._buf)
+        return len(self._buf) - self._pos
 
-    def feed(self, data: bytes) -> list[bytes]:
+    def receive_data(self, data: bytes) -> None:
+        if self._pos and self._pos == len(self._buf):
+            self._buf.clear()
+            self._pos = 0
+        elif self._pos > 65536 and self._pos * 2 > len(self._buf):
+            del self._buf[: self._pos]
+            self._pos = 0
+        self._buf += data
+
+    def next_frame(self) -> bytes | None:
         if self._broken is not None:
             raise self._broken
         buf = self._buf
-        buf += data
+        pos = self._pos
+        if len(buf) - pos < self._hsize:
+            return None
+        (length,) = self._unpack(buf, pos)
+        if length > self._max:
+            self._broken = FrameTooLargeError(length, self._max)
+            raise self._broken
+        start = pos + self._hsize
+        stop = start + length
+        if stop > len(buf):
+            return None
+        self._pos = stop
+        return bytes(buf[start:stop])
+
+    def feed(self, data: bytes) -> list[bytes]:
+        self.receive_data(data)
         frames: list[bytes] = []
-        hsize = self._hsize
-        pos = 0
-        end = len(buf)
-        while end - pos >= hsize:
-            (length,) = self._unpack(buf, pos)
-            if length > self._max:
-                self._broken = FrameTooLargeError(length, self._max)
-                del buf[:]
-                raise self._broken
-            stop = pos + hsize + length
-            if stop > end:
-                break
-            frames.append(bytes(buf[pos + hsize : stop]))
-            pos = stop
-        if pos:
-            del buf[:pos]
+        while (frame := self.next_frame()) is not None:
+            frames.append(frame)
         return frames

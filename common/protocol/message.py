@@ -121,5 +121,16 @@ class MessageDecoder:
     def max_size(self) -> int:
         return self._frames.max_size
 
+    def receive_data(self, data: bytes) -> None:
+        self._frames.receive_data(data)
+
+    def next_message(self) -> Message | None:
+        payload = self._frames.next_frame()
+        return None if payload is None else decode_message(payload)
+
     def feed(self, data: bytes) -> list[Message]:
-        return [decode_message(payload) for payload in self._frames.feed(data)]
+        self.receive_data(data)
+        messages: list[Message] = []
+        while (message := self.next_message()) is not None:
+            messages.append(message)
+        return messages
