@@ -114,6 +114,9 @@ class Agent:
             raise ValueError("an agent needs a non-empty name")
         self.name = name
         self.actions_by_message: dict[str, Handler] = {}
+        # Built-in actions added by endpoints (e.g. "send this text on my Ivy bus"); the subclass's
+        # actions_by_message wins over them.
+        self.extra_actions: dict[str, Handler] = {}
         self._address = address
         self._config_path = config_path
         self.max_frame_size = max_frame_size or _setting("PYROS_MAX_FRAME_SIZE", DEFAULT_MAX_FRAME_SIZE)
@@ -274,6 +277,9 @@ class Agent:
         handler = self.actions_by_message.get(message.type)
         if handler is not None:
             return handler(message)
+        handler = self.extra_actions.get(message.type)
+        if handler is not None:
+            return handler(message)
         if message.type == self.STATUS:
             return self.status()
         if message.type == self.PING:
@@ -284,7 +290,7 @@ class Agent:
         raise _UnknownMessage(self.name, message.type, self.known_messages())
 
     def known_messages(self) -> list[str]:
-        return sorted(set(self.actions_by_message) | set(self.BUILTIN_MESSAGES))
+        return sorted(set(self.actions_by_message) | set(self.extra_actions) | set(self.BUILTIN_MESSAGES))
 
     def status(self) -> dict[str, Any]:
         stats = self.stats

@@ -151,6 +151,26 @@ PYROS_SEND_TIMEOUT = 5.0
 # Supervision: a crashed agent thread is restarted after 1, 2, 4 ... seconds, at most this many times.
 PYROS_RESTART_BACKOFF_MAX = 30.0
 PYROS_RESTART_LIMIT = 5
+# Test runs: ``manage.py test`` runs the pytest suite.
+TEST_RUNNER = "pyros.test_runner.PytestTestRunner"
 # Where pid/state files of long-running commands go (runsimulators --status/--stop).
 PYROS_RUN_DIR = BASE_DIR / "run"
-TEST_RUNNER = "pyros.test_runner.PytestTestRunner"
+
+# --- REST API, websocket, dashboard ---------------------------------------------------------------
+
+
+
+# --- Ivy bus ----------------------------------------------------------------------------------------
+
+
+
+# --- pymasep ----------------------------------------------------------------------------------------
+
+
+
+# --- Net_Node ---------------------------------------------------------------------------------------
+
+
+
+# --- simulators -------------------------------------------------------------------------------------
+
