@@ -36,3 +36,29 @@ __all__ = [
     "frame_message",
     "require_message",
 ]
+
+# --- Ivy ------------------------------------------------------------------------------------------
+from .exceptions import (
+    IvyBusAddressError,
+    IvyError,
+    IvyIllegalStateError,
+    IvyInvalidTextError,
+    IvyLineTooLongError,
+    IvyMalformedAnnounceError,
+    IvyMalformedLineError,
+)
+from .ivy import Announce, IvyDecoder, IvyMessage, IvyPeerState
+
+__all__ += [
+    "Announce",
+    "IvyBusAddressError",
+    "IvyDecoder",
+    "IvyError",
+    "IvyIllegalStateError",
+    "IvyInvalidTextError",
+    "IvyLineTooLongError",
+    "IvyMalformedAnnounceError",
+    "IvyMalformedLineError",
+    "IvyMessage",
+    "IvyPeerState",
+]
