@@ -35,6 +35,7 @@ from typing import Any, Protocol
 from . import directory
 from .config import AgentAddress, load_config
 from .exceptions import AgentStartError
+from .ivy_agent import IvyAgentMixin  # Ivy bus: bind_ivy / send_ivy (issue 4)
 from .protocol import Message
 from .protocol.framing import DEFAULT_MAX_FRAME_SIZE
 from .transport.native import FrameConnection, NativeEndpoint
@@ -90,7 +91,7 @@ class AgentStats:
 EndpointFactory = Callable[["Agent", AgentAddress], "Endpoint | None"]
 
 
-class Agent:
+class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
     # Agent names (sections of pyros_agent_config.ini).
     ALERT_MANAGER = "alert_manager"
     SCHEDULER = "scheduler"

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 def endpoint_factories() -> list[EndpointFactory]:
     factories: list[EndpointFactory] = []
     # Ivy bus (ivy_bus, ivy_name):
+    from .ivy_agent import ivy_endpoint_factory
+
+    factories.append(ivy_endpoint_factory)
 
     # pymasep (pymasep_port):
 

@@ -161,6 +161,8 @@ PYROS_RUN_DIR = BASE_DIR / "run"
 
 
 # --- Ivy bus ----------------------------------------------------------------------------------------
+# Messages queued for one slow Ivy peer before it is disconnected (ERROR + BYE, counted in status).
+PYROS_IVY_MAX_QUEUE = int(os.environ.get("PYROS_IVY_MAX_QUEUE", "100000"))
 
 
 

@@ -239,7 +239,8 @@ class IvyBus:
         try:
             sock = socket.create_connection((host, announce.port), timeout=5.0)
         except OSError as exc:
-            log.warning("Ivy bus %s: cannot connect to %s at %s:%d: %s", self.bus, announce.name, host, announce.port, exc)
+            where = f"{host}:{announce.port}"
+            log.warning("Ivy bus %s: cannot connect to %s at %s: %s", self.bus, announce.name, where, exc)
             return
         sock.settimeout(None)
         self._serve(IvyClient(self, sock, host, announce.port, announce.agent_id, announce.name, self.max_queue))
