@@ -58,13 +58,20 @@ def make_bus(bus_string: str) -> Iterator[Callable[..., IvyBus]]:
         bus.stop()
 
 
+class FastIvyServer(IvyServer):
+    """ivy-python's IvyServer; its stop() waits for a poll of serve_forever: poll more often."""
+
+    def serve_forever(self, poll_interval: float = 0.05) -> None:
+        super().serve_forever(poll_interval)
+
+
 class PyPeer:
     """An ivy-python ``IvyServer`` whose events land in queues."""
 
     def __init__(self, name: str, ready: str = "") -> None:
         self.events: queue.Queue[tuple[Any, ...]] = queue.Queue()
         self.messages: queue.Queue[tuple[str, tuple[str, ...]]] = queue.Queue()
-        self.server = IvyServer(name, ready, self._app, self._die)
+        self.server = FastIvyServer(name, ready, self._app, self._die)
         self.server.bind_direct_msg(lambda client, num_id, msg: self.events.put(("direct", client, num_id, msg)))
         self.server.bind_regexp_change(lambda client, ev, num_id, rx: self.events.put(("regexp", ev, num_id, rx)))
         self.server.bind_pong(lambda client, delta: self.events.put(("pong", client, delta)))
