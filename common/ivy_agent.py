@@ -125,7 +125,7 @@ class IvyEndpoint:
         self.bus.stop(timeout)
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, **self.bus.describe()}
+        return {**self.bus.describe(), "name": self.name, "ivy_name": self.bus.name}
 
     def bind(self, binding: int, regexp: str) -> None:
         self._sub_ids[binding] = self.bus.bind(regexp, lambda peer, *groups: self._submit(binding, peer, groups))

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from common.ivy import IvyBus, IvyClient
+from common.ivy import IvyClient
 
 WAIT = 10.0
 
