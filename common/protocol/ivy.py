@@ -62,6 +62,8 @@ DEFAULT_BUS = "127.255.255.255:2010"
 DEFAULT_MAX_LINE = 1 << 20
 
 _FORBIDDEN = ("\n", ARG_START, ARG_END)
+_TYPE_TEXTS = {str(t): t for t in MESSAGE_TYPES}
+_new_message = tuple.__new__
 
 
 class IvyMessage(NamedTuple):
@@ -88,6 +90,11 @@ def check_text(text: str, what: str = "text") -> str:
     for char in _FORBIDDEN:
         if char in text:
             raise IvyInvalidTextError(f"Ivy {what} must not contain {char!r}: {text[:80]!r}")
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError as exc:
+            raise IvyInvalidTextError(f"Ivy {what} is not encodable as UTF-8 ({exc.reason}): {text[:80]!r}") from None
     return text
 
 
@@ -200,6 +207,14 @@ class IvyDecoder:
 
     def receive_data(self, data: bytes) -> None:
         buffer = self._buffer
+        if not buffer and data[-1:] == b"\n":  # the common case: whole lines, nothing pending
+            try:
+                parts: list[str] | list[bytes] = data.decode().split("\n")
+            except UnicodeDecodeError:
+                parts = data.split(b"\n")
+            parts.pop()  # after the final newline
+            self._lines.extend(parts)
+            return
         buffer += data
         end = buffer.rfind(b"\n")
         if end >= 0:
@@ -230,6 +245,29 @@ class IvyDecoder:
         if len(line) > self.max_line:
             raise IvyLineTooLongError(len(line), self.max_line)
         return parse_line(line)
+
+    def events(self) -> list[IvyMessage]:
+        """Every complete message up to the first malformed line (the fast path of a reader). When
+        the first pending line is malformed it raises, like ``next_event``; [] means more data."""
+        lines = self._lines
+        out: list[IvyMessage] = []
+        append = out.append
+        max_line = self.max_line
+        while lines:
+            line = lines[0]
+            if type(line) is str and len(line) <= max_line:
+                head, sep, params = line.partition(ARG_START)
+                type_text, space, id_text = head.partition(" ")
+                if sep and space and id_text.isdigit() and id_text.isascii() and type_text in _TYPE_TEXTS:
+                    lines.popleft()
+                    append(_new_message(IvyMessage, (_TYPE_TEXTS[type_text], int(id_text), params)))
+                    continue
+            if out:
+                return out  # the caller consumes these before the slow path raises
+            event = self.next_event()
+            if event is not None:
+                append(event)
+        return out
 
     def feed(self, data: bytes) -> list[IvyMessage]:
         """``receive_data`` then every complete message (raises on the first malformed line)."""

@@ -341,13 +341,14 @@ class IvyClient:
                 return
             try:
                 decoder.receive_data(data)
-                while (message := decoder.next_event()) is not None:
-                    receive(message)
-                    self.received_lines += 1
-                    if message.type == MSG:
-                        deliver(self, message.id, msg_args(message.params))
-                    elif not self._handle(message):
-                        return
+                while events := decoder.events():
+                    for message in events:
+                        receive(message)
+                        if message.type == MSG:
+                            deliver(self, message.id, msg_args(message.params))
+                        elif not self._handle(message):
+                            return
+                    self.received_lines += len(events)
             except IvyError as exc:
                 self._protocol_error(exc)
                 return

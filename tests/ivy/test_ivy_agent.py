@@ -60,7 +60,7 @@ def get(q: queue.Queue[Any], what: str) -> Any:
 def test_bound_method_runs_in_the_agent_thread(make_agent: Any, make_pypeer: Any) -> None:
     agent = make_agent()
     py = make_pypeer("PyAgent")
-    py.next_event("regexp")
+    py.next_event("app")  # after our regexps: ivy-python sends only to initialized peers
     assert py.server.send_msg("hello bob 42") == 1
     assert get(agent.calls, "on_hello") == ("agent-ivyagent", "PyAgent", ("bob", "42"))
     assert py.server.send_msg("hello alice") == 1
@@ -104,14 +104,12 @@ def test_die_stops_the_agent_unless_it_refuses(make_agent: Any, make_pypeer: Any
     stubborn = make_agent("stubborn", refuse_die=True, options={"ivy_name": "Stubborn"})
     mortal = make_agent("mortal", options={"ivy_name": "Mortal"})
     py = make_pypeer("PyAgent")
-    stubborn.ivy_bus.wait_for_client("PyAgent", WAIT)
-    mortal.ivy_bus.wait_for_client("PyAgent", WAIT)
+    connected = {py.next_event("app")[1].agent_name for _ in range(2)}
+    assert connected == {"Stubborn", "Mortal"}
     py.client("Stubborn").send_die_message()
     py.client("Mortal").send_die_message()
     _, client, event = py.next_event("app")
-    while event != 2:  # the connection events of the two agents come first
-        _, client, event = py.next_event("app")
-    assert client.agent_name == "Mortal"
+    assert (client.agent_name, event) == ("Mortal", 2)
     mortal.stop(WAIT)
     assert mortal.state == STOPPED
     assert stubborn.state == RUNNING and stubborn.ivy_bus.get_clients("PyAgent")[0].ping(WAIT) > 0

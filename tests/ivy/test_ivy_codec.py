@@ -230,3 +230,8 @@ def test_parse_bus(bus: str, expected: tuple[list[str], int]) -> None:
 def test_parse_bus_errors(bus: str) -> None:
     with pytest.raises(IvyBusAddressError):
         codec.parse_bus(bus)
+
+
+def test_refuses_text_that_is_not_utf8_encodable() -> None:
+    with pytest.raises(IvyInvalidTextError, match="UTF-8"):
+        codec.encode_msg(1, ("\ud800",))

@@ -63,8 +63,7 @@ def test_ivy_python_to_pyros(make_bus: Any, make_pypeer: Any, text: str, groups:
         bus.bind(regexp, recorder(got, regexp))
     bus.start()
     py = make_pypeer("PyAgent")
-    for _ in REGEXPS:
-        py.next_event("regexp")
+    py.next_event("app")  # after our regexps: ivy-python sends only to initialized peers
     assert py.server.send_msg(text) == 1
     assert get(got, "pyros callback")[1:] == ("PyAgent", groups)
 
@@ -75,10 +74,9 @@ def test_search_anywhere_like_ivy_c(make_bus: Any, make_pypeer: Any) -> None:
     bus.bind(r"world (\w+)", recorder(got))
     bus.start()
     py = make_pypeer("PyAgent", binds=(r"^hello",))
-    bus.wait_for_client("PyAgent", WAIT, regexps=1)
-    py.next_event("regexp")
     other = make_bus("other")  # pyros -> pyros: search anywhere in the text
     other.wait_for_client("pyros", WAIT, regexps=1)
+    other.wait_for_client("PyAgent", WAIT, regexps=1)
     assert other.send_msg("hello world peace") == 2  # ^hello for ivy-python, "world (\w+)" for pyros
     assert get(got, "pyros callback")[2] == ("peace",)
     assert py.next_message()[1] == ()
@@ -188,7 +186,7 @@ def test_200_utf8_messages_both_ways(make_bus: Any, make_pypeer: Any) -> None:
     bus.start()
     py = make_pypeer("PyAgent", binds=(r"^utf (\d+) (.*)",))
     bus.wait_for_client("PyAgent", WAIT, regexps=1)
-    py.next_event("regexp")
+    py.next_event("app")
     texts = [f"héllo wörld ✓ 日本語 🚀 Ω≈ç√ {i} " + "é" * (i % 50) for i in range(200)]
     for i, text in enumerate(texts):  # ivy-python -> pyros: a burst
         assert py.server.send_msg(f"utf {i} {text}") == 1
