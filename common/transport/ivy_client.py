@@ -12,11 +12,9 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-import select
 import socket
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -44,11 +42,11 @@ from ..protocol.ivy import (
     encode_pong,
     msg_args,
 )
+from .ivy_writer import LINGER, LineWriter
 
 log = logging.getLogger("pyros.ivy")
 
 DEFAULT_MAX_QUEUE = 100_000
-LINGER = 2.0  # seconds a closing connection waits for the peer to close its side
 _RECV_SIZE = 1 << 18
 
 
@@ -97,20 +95,16 @@ class IvyClient:
         self.peer = IvyPeerState()
         self.max_queue = max_queue
         self.connected_at: float | None = None
-        self.sent_lines = 0
         self.received_lines = 0
         self.overflowed = False
         self.last_ping_rtt: float | None = None
         self._sock = sock
         self._regexps: tuple[tuple[int, re.Pattern[str], bytes, str], ...] = ()
         self._regexp_lock = threading.Lock()
-        self._items: deque[bytes] = deque()
-        self._cond = threading.Condition(threading.Lock())
-        self._idle = False
-        self._closing = False
-        self._deadline: float | None = None
-        self._reader_done = threading.Event()
-        self._writer = threading.Thread(target=self._write_loop, name=f"ivy-{bus.name}-writer", daemon=True)
+        overflow = encode_error(0, f"send queue overflow ({max_queue} messages): disconnected") + encode_bye()
+        self._writer = LineWriter(sock, f"Ivy bus {bus.name}: {host}:{port}", max_queue, self._on_overflow, overflow)
+        # Queue encoded lines for the writer thread; False when closing or on overflow.
+        self.enqueue: Callable[[bytes], bool] = self._writer.enqueue
         self._ping_ids = itertools.count(1)
         self._pings: dict[int, _Ping] = {}
         self._ping_lock = threading.Lock()
@@ -131,7 +125,7 @@ class IvyClient:
 
     @property
     def queued(self) -> int:
-        return len(self._items)
+        return self._writer.queued
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -142,8 +136,8 @@ class IvyClient:
             "initialized": self.initialized,
             "regexps": self.regexps,
             "queued": self.queued,
-            "sent_lines": self.sent_lines,
-            "received_lines": self.received_lines,
+            "sent": self._writer.sent,
+            "received": self.received_lines,
             "last_ping_rtt": self.last_ping_rtt,
         }
 
@@ -217,26 +211,8 @@ class IvyClient:
             raise TimeoutError(f"Ivy peer {self.name} did not answer PING {ping_id} within {timeout:g} s")
         return pending.rtt
 
-    def enqueue(self, line: bytes) -> bool:
-        """Queue encoded lines for the writer; False when closed or on overflow (which disconnects)."""
-        with self._cond:
-            if self._closing:
-                return False
-            if len(self._items) < self.max_queue:
-                self._items.append(line)
-                if self._idle:
-                    self._cond.notify()
-                return True
-        self._on_overflow()
-        return False
-
-    def _on_overflow(self) -> None:
-        with self._cond:
-            if self._closing:
-                return
-            dropped = len(self._items)
-            self._items.clear()
-            self.overflowed = True
+    def _on_overflow(self, dropped: int) -> None:
+        self.overflowed = True
         log.warning(
             "Ivy bus %s: peer %s (%s:%s) does not read fast enough: its send queue of %d messages "
             "overflowed; %d queued messages are not delivered, disconnecting it",
@@ -248,79 +224,22 @@ class IvyClient:
             dropped,
         )
         self.bus._overflow(self)
-        error = encode_error(0, f"send queue overflow ({self.max_queue} messages): disconnected")
-        self.close(error + encode_bye(), deadline=LINGER)
 
     def close(self, last: bytes = b"", deadline: float | None = None) -> None:
         """Stop accepting lines; the writer sends what is queued plus ``last``, then closes."""
-        with self._cond:
-            if self._closing:
-                return
-            if last:
-                self._items.append(last)
-            self._closing = True
-            if deadline is not None:
-                self._deadline = time.monotonic() + deadline
-            self._cond.notify()
-
-    # --- the writer thread ----------------------------------------------------------------------------
-    def _write_loop(self) -> None:
-        items, cond = self._items, self._cond
-        while True:
-            with cond:
-                while not items and not self._closing:
-                    self._idle = True
-                    cond.wait()
-                self._idle = False
-                batch = b"".join(items)
-                count = len(items)
-                items.clear()
-                closing = self._closing
-            if batch and not self._send_all(batch):
-                break
-            self.sent_lines += count
-            if closing:
-                break
-        self._shutdown(socket.SHUT_WR)
-        if not self._reader_done.wait(LINGER):
-            self._shutdown(socket.SHUT_RDWR)
-
-    def _send_all(self, data: bytes) -> bool:
-        view = memoryview(data)
-        sock = self._sock
-        while view:
-            try:
-                view = view[sock.send(view, socket.MSG_DONTWAIT) :]
-            except BlockingIOError:
-                deadline = self._deadline
-                if deadline is not None and time.monotonic() > deadline:
-                    log.warning("Ivy bus %s: peer %s: giving up sending to it", self.bus.name, self.name)
-                    return False
-                select.select([], [sock], [], 0.25)
-            except OSError:
-                return False
-        return True
-
-    def _shutdown(self, how: int) -> None:
-        try:
-            self._sock.shutdown(how)
-        except OSError:
-            pass
+        self._writer.close(last, deadline)
 
     # --- the reader (the connection's thread) -----------------------------------------------------------
     def run(self, handshake: Callable[[IvyClient], None], max_line: int) -> None:
         """Serve the connection until it closes: ``handshake(self)`` queues our START_INIT ..."""
-        self._writer.start()
+        self._writer.thread.start()
         try:
             handshake(self)
             self._read_loop(IvyDecoder(max_line))
         finally:
-            self._reader_done.set()
+            self._writer.reader_done.set()
             self.close()
             self._writer.join(LINGER + 1.0)
-            if self._writer.is_alive():
-                self._shutdown(socket.SHUT_RDWR)
-                self._writer.join()
             self._sock.close()
             with self._ping_lock:
                 pings, self._pings = list(self._pings.values()), {}
