@@ -68,7 +68,7 @@ class IvyAgentMixin:
         """Call ``method(peer, *groups)`` in the agent's thread for each bus message matching
         ``regexp`` (may be called before ``start()``). Returns a binding id for ``unbind_ivy``."""
         check_text(regexp, "regexp")
-        ids = self.__dict__.setdefault("_ivy_binding_ids", itertools.count())
+        ids: itertools.count[int] = self.__dict__.setdefault("_ivy_binding_ids", itertools.count())
         binding = next(ids)
         self._ivy_bindings()[binding] = (regexp, method)
         endpoint = self.ivy_endpoint

@@ -96,7 +96,11 @@ class IvyBus:
 
     def start(self) -> None:
         """Listen, announce on the bus, serve. Raises OSError (e.g. the UDP port cannot be bound)."""
-        self._server.start()
+        try:
+            self._server.start()
+        except BaseException:
+            self._discovery.stop()
+            raise
         port = self._server.port
         self.agent_id = f"{random.getrandbits(31)}:{int(time.time() * 1000)}:{port}"
         try:
@@ -114,9 +118,9 @@ class IvyBus:
                 return
             self._stopping = True
             clients = self._clients
-        if not self.ready.is_set():
-            return
         self._discovery.stop(timeout)
+        if not self.ready.is_set():  # never started (or failed to): nothing else is open
+            return
         self._server.shutdown()
         for client in clients:
             client.wave_bye()
@@ -164,7 +168,7 @@ class IvyBus:
         count = 0
         for client in self._clients:
             if client.peer.initialized:
-                count += client.send_msg(text)
+                count += client._send_checked(text)
         return count
 
     def send_direct_message(self, name: str, num_id: int, text: str) -> int:
@@ -275,7 +279,7 @@ class IvyBus:
         self._notify_change()
         self._call(self.on_connect, client)
         if self.ready_message:
-            client.send_msg(self.ready_message)
+            client._send_checked(self.ready_message)
 
     def _client_gone(self, client: IvyClient) -> None:
         with self._lock:

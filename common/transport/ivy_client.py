@@ -166,8 +166,11 @@ class IvyClient:
 
     # --- sending ----------------------------------------------------------------------------------------
     def send_msg(self, text: str) -> int:
-        """Send ``text`` once per subscription of this peer it matches (ivy-c: search anywhere); the
-        text is assumed checked (see ``check_text``). Returns the number of matches."""
+        """Send ``text`` once per subscription of this peer it matches (ivy-c: search anywhere).
+        Returns the number of matches; raises IvyInvalidTextError for text Ivy cannot carry."""
+        return self._send_checked(check_text(text, "message"))
+
+    def _send_checked(self, text: str) -> int:
         count = 0
         for _, pattern, prefix, _ in self._regexps:
             match = pattern.search(text)
@@ -186,7 +189,7 @@ class IvyClient:
         self.enqueue(encode_die(num_id, text))
 
     def send_error(self, num_id: int, text: str) -> None:
-        self.enqueue(encode_error(num_id, check_text(text.replace("\n", " "), "error")))
+        self.enqueue(encode_error(num_id, _printable(text)))
 
     def wave_bye(self, num_id: int = 0) -> None:
         """Send BYE and close the connection (the peer's side closes, then ours)."""
@@ -274,8 +277,7 @@ class IvyClient:
 
     def _protocol_error(self, exc: IvyError) -> None:
         log.warning("Ivy bus %s: peer %s: %s; disconnecting it", self.bus.name, self.name, exc)
-        text = str(exc).replace("\n", " ").replace("\x02", " ").replace("\x03", " ")
-        self.close(encode_error(0, text) + encode_bye(), deadline=LINGER)
+        self.close(encode_error(0, _printable(str(exc))) + encode_bye(), deadline=LINGER)
 
     def _handle(self, message: IvyMessage) -> bool:
         msg_type, num_id, params = message
@@ -323,3 +325,9 @@ class IvyClient:
         pending.rtt = self.last_ping_rtt = time.perf_counter() - pending.sent
         pending.done.set()
         self.bus._pong(self, pending.rtt)
+
+
+def _printable(text: str) -> str:
+    """``text`` without the characters Ivy cannot carry (for error texts)."""
+    text = text.replace("\n", " ").replace("\x02", " ").replace("\x03", " ")
+    return text.encode("utf-8", "replace").decode()

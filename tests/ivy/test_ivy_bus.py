@@ -157,3 +157,14 @@ def test_refuses_text_it_cannot_send(make_bus: Any) -> None:
             bus.send_msg(text)
     with pytest.raises(IvyInvalidTextError):
         bus.bind("^a\n", lambda *a: None)
+
+
+def test_client_send_msg_checks_its_text(make_bus: Any) -> None:
+    first = make_bus("first", start=False)
+    first.bind(r"^(.*)", lambda *a: None)
+    first.start()
+    second = make_bus("second")
+    client = second.wait_for_client("first", WAIT, regexps=1)
+    assert client.send_msg("anything") == 1
+    with pytest.raises(IvyInvalidTextError):
+        client.send_msg("two\nlines")
