@@ -170,9 +170,8 @@ def test_regexps_added_and_removed_while_connected(make_bus: Any, make_pypeer: A
 
 def test_ready_messages_both_ways(make_bus: Any, make_pypeer: Any) -> None:
     got: queue.Queue[Any] = queue.Queue()
-    py = make_pypeer("PyAgent", "PyAgent is ready", start=False, binds=(r"^(\w+) ready$",))
-    py.server.start(py_bus := make_bus("probe", start=False).bus)
-    bus = make_bus("pyros", "pyros ready", start=False, bus=py_bus)
+    py = make_pypeer("PyAgent", "PyAgent is ready", binds=(r"^(\w+) ready$",))
+    bus = make_bus("pyros", "pyros ready", start=False)
     bus.bind(r"^(PyAgent) is (ready)", recorder(got))
     bus.start()
     assert py.next_message()[1] == ("pyros",)
