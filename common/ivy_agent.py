@@ -12,6 +12,10 @@ The agent then binds regexps to methods (``self.bind_ivy(r"^hello (.*)", self.on
 method is called as ``method(peer, *groups)`` in the agent's own thread) and sends text with
 ``self.send_ivy(text)`` (the number of matches). While the endpoint runs, the built-in action
 ``IVY_SEND {"text": ...}`` sends a text on the bus (REST/CLI injection through ``Sender``).
+The hooks ``on_ivy_connect``, ``on_ivy_disconnect``, ``on_ivy_direct_message`` and ``on_ivy_die``
+(return False to refuse to die) also run in the agent's thread. Ivy events reach that thread as
+internal ``IVY_EVENT`` messages carrying a callable: nothing from the wire can be one, so an
+``IVY_EVENT`` injected from outside is refused.
 """
 
 from __future__ import annotations
@@ -89,9 +93,19 @@ class IvyAgentMixin:
             raise IvyNotConfiguredError(f"agent {self.name!r} is not on an Ivy bus (set ivy_bus in its section)")
         return bus.send_msg(text)
 
+    # Hooks, called in the agent's thread (override them).
     def on_ivy_die(self, peer: IvyClient, text: str) -> bool:
         """A peer asks this agent to die: return False to refuse (default: the agent stops)."""
         return True
+
+    def on_ivy_connect(self, peer: IvyClient) -> None:
+        """A peer joined the bus (its handshake is complete)."""
+
+    def on_ivy_disconnect(self, peer: IvyClient) -> None:
+        """A peer left the bus."""
+
+    def on_ivy_direct_message(self, peer: IvyClient, num_id: int, text: str) -> None:
+        """A peer sent this agent a direct message."""
 
 
 class IvyEndpoint:
@@ -106,6 +120,9 @@ class IvyEndpoint:
             ready_message,
             bus=bus,
             on_die=self._on_die,
+            on_connect=lambda peer: self._post(agent.on_ivy_connect, peer),
+            on_disconnect=lambda peer: self._post(agent.on_ivy_disconnect, peer),
+            on_direct_message=lambda peer, num_id, text: self._post(agent.on_ivy_direct_message, peer, num_id, text),
             **options,
         )
         self._sub_ids: dict[int, int] = {}

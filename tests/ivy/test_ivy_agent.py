@@ -31,6 +31,12 @@ class HelloAgent(Agent):
     def on_ivy_die(self, peer: IvyClient, text: str) -> bool:
         return not self.refuse_die
 
+    def on_ivy_connect(self, peer: IvyClient) -> None:
+        self.calls.put((threading.current_thread().name, peer.name, ("connected",)))
+
+    def on_ivy_direct_message(self, peer: IvyClient, num_id: int, text: str) -> None:
+        self.calls.put((threading.current_thread().name, peer.name, ("direct", str(num_id), text)))
+
 
 @pytest.fixture
 def make_agent(bus_string: str) -> Any:
@@ -61,8 +67,11 @@ def test_bound_method_runs_in_the_agent_thread(make_agent: Any, make_pypeer: Any
     agent = make_agent()
     py = make_pypeer("PyAgent")
     py.next_event("app")  # after our regexps: ivy-python sends only to initialized peers
+    assert get(agent.calls, "on_ivy_connect") == ("agent-ivyagent", "PyAgent", ("connected",))
     assert py.server.send_msg("hello bob 42") == 1
     assert get(agent.calls, "on_hello") == ("agent-ivyagent", "PyAgent", ("bob", "42"))
+    assert py.server.send_direct_message("Pyros Agent", 5, "psst")
+    assert get(agent.calls, "on_ivy_direct_message") == ("agent-ivyagent", "PyAgent", ("direct", "5", "psst"))
     assert py.server.send_msg("hello alice") == 1
     assert get(agent.calls, "on_hello")[2] == ("alice", "")
 
