@@ -36,3 +36,22 @@ __all__ = [
     "frame_message",
     "require_message",
 ]
+
+# --- pymasep ---
+from .exceptions import (
+    PymasepDecodeError,
+    PymasepEncodeError,
+    PymasepError,
+    PymasepFrameTooLargeError,
+    PymasepHandshakeError,
+)
+from .pymasep import PymasepMessage
+
+__all__ += [
+    "PymasepDecodeError",
+    "PymasepEncodeError",
+    "PymasepError",
+    "PymasepFrameTooLargeError",
+    "PymasepHandshakeError",
+    "PymasepMessage",
+]
