@@ -405,3 +405,41 @@ def _scalar(tag: str, text: str) -> Any:
     if text != "None":
         raise PymasepDecodeError(f"<NoneType>{text[:40]!r}</NoneType>: only None")
     return None
+
+
+class Frame:
+    """One pymasep frame's payload (``pymasep.communication.Frame``): ``message`` bytes and ``size``."""
+
+    __slots__ = ("message", "size")
+
+    def __init__(self, msg: bytes) -> None:
+        if type(msg) is not bytes:
+            raise TypeError(f"Frame message type must be bytes, got {type(msg).__name__}")
+        self.message = msg
+        self.size = len(msg)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Frame) and self.message == other.message
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Frame({self.message[:60]!r}{'...' if self.size > 60 else ''})"
+
+    @property
+    def is_bye(self) -> bool:
+        return self.message == BYE
+
+    def to_bytes(self) -> bytes:
+        """Header + payload, for one write; :class:`PymasepFrameTooLargeError` above 65,535 bytes."""
+        return frame(self.message)
+
+    @classmethod
+    def hello_frame(cls, ident: str) -> Frame:
+        """The first frame of a connection: the sender's id."""
+        return cls(_hello_payload(ident))
+
+    @classmethod
+    def bye_frame(cls) -> Frame:
+        """The last frame of a connection."""
+        return cls(BYE)
