@@ -48,6 +48,7 @@ CONTAINERS = frozenset({"list", "tuple", "set", "dict"})
 
 # Characters XML 1.0 cannot hold, not even as character references.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_C0_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 _INT = re.compile(r"[+-]?[0-9]+")
 
 
@@ -193,6 +194,16 @@ def _int_text(value: int) -> str:
 
 
 def _check_chars(text: str) -> None:
+    try:  # fast path (C speed): C0 controls never occur inside multi-byte UTF-8 sequences
+        data = text.encode()
+        if (
+            len(data.translate(None, _C0_BYTES)) == len(data)
+            and b"\xef\xbf\xbe" not in data
+            and b"\xef\xbf\xbf" not in data
+        ):
+            return
+    except UnicodeEncodeError:  # a lone surrogate
+        pass
     bad = _NOT_XML.search(text)
     if bad is not None:
         raise PymasepEncodeError(f"character {bad.group()!r} at {bad.start()} cannot be carried by XML 1.0")

@@ -32,6 +32,10 @@ class PeerClosedError(ConnectionError):
     """The peer closed the connection (or it broke) before a whole frame arrived."""
 
 
+class PeerStalledError(PeerClosedError):
+    """The peer stopped in the middle of a frame for longer than the I/O timeout."""
+
+
 class SocketHandler(threading.Thread):
     """One connection: ``send_frame`` from any thread, and a reader thread (``start()``) calling
     ``on_receive(frame)`` for every frame until BYE, the peer closing, or ``stop()``.
@@ -116,9 +120,12 @@ class SocketHandler(threading.Thread):
         while not self._stopping:
             try:
                 frames = self._read_frames()
+            except PeerStalledError as exc:
+                self.logger.warning("dropping %s: %s", who, exc)
+                return
             except PeerClosedError:
                 if not self._stopping:
-                    self.logger.info("%s closed the connection without BYE", who)
+                    self.logger.warning("%s closed the connection without BYE", who)
                 return
             except (FrameTooLargeError, ProtocolError) as exc:
                 self.logger.warning("closing connection to %s: %s", who, exc)
@@ -140,7 +147,7 @@ class SocketHandler(threading.Thread):
                 self._fill()
             except TimeoutError:
                 if decoder.pending:
-                    raise PeerClosedError(f"stalled mid-frame for {self.io_timeout:g} s") from None
+                    raise PeerStalledError(f"stalled mid-frame for {self.io_timeout:g} s") from None
             except OSError as exc:  # reset, or stop() shut the socket down
                 raise PeerClosedError(str(exc)) from None
 
