@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from . import directory
+from .conf import setting
 from .config import load_config
 from .exceptions import (
     AgentProtocolError,
@@ -124,6 +125,9 @@ class Sender:
 
     _channels: dict[tuple[str, str, int], _Channel] = {}
     _lock = threading.Lock()
+    # name -> (directory version, time resolved, channel): re-resolved when an in-process agent
+    # moves, and at least once a second so that edits of the config file are seen.
+    _by_name: dict[str, tuple[int, float, _Channel]] = {}
 
     @staticmethod
     def send_to(
@@ -165,12 +169,24 @@ class Sender:
         with Sender._lock:
             channels = list(Sender._channels.values())
             Sender._channels.clear()
+            Sender._by_name.clear()
         for channel in channels:
             with channel.lock:
                 channel.close()
 
     @staticmethod
     def _channel(agent_name: str) -> _Channel:
+        cached = Sender._by_name.get(agent_name)
+        now = time.monotonic()
+        if cached is not None and cached[0] == directory.version() and now - cached[1] < 1.0:
+            return cached[2]
+        version = directory.version()
+        channel = Sender._open_channel(agent_name)
+        Sender._by_name[agent_name] = (version, now, channel)
+        return channel
+
+    @staticmethod
+    def _open_channel(agent_name: str) -> _Channel:
         host, port = Sender.resolve(agent_name)
         key = (agent_name, host, port)
         with Sender._lock:
@@ -192,7 +208,7 @@ def _build(message: str, params: dict[str, Any] | None, sender: str | None, kind
 
 def _frame(message: Message) -> bytes:
     try:
-        return frame_message(message, _setting("PYROS_MAX_FRAME_SIZE", DEFAULT_MAX_FRAME_SIZE))
+        return frame_message(message, setting("PYROS_MAX_FRAME_SIZE"))
     except ProtocolError as exc:
         raise InvalidMessageError(f"message {message.type!r} is too large: {exc}") from None
     except (TypeError, ValueError) as exc:
@@ -213,10 +229,4 @@ def _remote_error(agent_name: str, reply: Message) -> PeerError:
 
 
 def _default_timeout() -> float:
-    return float(_setting("PYROS_SEND_TIMEOUT", 5.0))
-
-
-def _setting(name: str, default: Any) -> Any:
-    from django.conf import settings
-
-    return getattr(settings, name, default) if settings.configured else default
+    return float(setting("PYROS_SEND_TIMEOUT"))
