@@ -216,11 +216,10 @@ class Agent:
             self._set_state(RUNNING)
             self.ready.set()
             self._serve()
-        except BaseException as exc:
+        except Exception as exc:  # the thread ends here; the runtime's supervisor restarts it
             self.stats.last_error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             log.exception("agent %s crashed", self.name)
             self._set_state(CRASHED)
-            raise
         finally:
             if worked:
                 self._safe_shutdown()
