@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import socket
+import struct
 import threading
 import time
 from typing import Any
@@ -45,6 +46,16 @@ class _Channel:
         self.lock = threading.Lock()
         self.sock: socket.socket | None = None
         self.decoder = MessageDecoder(DEFAULT_MAX_FRAME_SIZE)
+        self._kernel_timeout = -1.0
+
+    def _set_timeout(self, sock: socket.socket, timeout: float) -> None:
+        """Blocking socket with kernel send/receive timeouts: no poll() or fcntl() per call."""
+        if timeout != self._kernel_timeout:
+            seconds = int(timeout)
+            timeval = struct.pack("ll", seconds, max(int((timeout - seconds) * 1e6), 1 if not seconds else 0))
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
+            self._kernel_timeout = timeout
 
     def _connect(self, timeout: float) -> socket.socket:
         try:
@@ -54,6 +65,8 @@ class _Channel:
         except OSError as exc:
             raise AgentUnreachableError(self.name, self.host, self.port, exc.strerror or str(exc)) from None
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.settimeout(None)
+        self._kernel_timeout = -1.0
         self.decoder = MessageDecoder(DEFAULT_MAX_FRAME_SIZE)
         return sock
 
@@ -69,6 +82,7 @@ class _Channel:
                 fresh = self.sock is None
                 if fresh:
                     self.sock = self._connect(timeout)
+                self._set_timeout(self.sock, timeout)
                 try:
                     self.sock.sendall(frame)
                     if message.kind == NOTIFY:
@@ -101,19 +115,24 @@ class _Channel:
                     self.close()
                     return reply
                 continue  # a stale reply to an earlier, timed-out request
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                self.close()
-                raise AgentTimeoutError(self.name, message.type, timeout)
-            self.sock.settimeout(remaining)
+            if self.decoder.pending:  # part of a reply came: wait only for what is left of the timeout
+                self._wait_at_most(deadline, message, timeout)
             try:
                 data = self.sock.recv(262144)
-            except TimeoutError:
-                self.close()
-                raise AgentTimeoutError(self.name, message.type, timeout) from None
+            except BlockingIOError:  # SO_RCVTIMEO expired
+                self._wait_at_most(deadline, message, timeout)
+                continue
             if not data:
                 raise _Broken("connection closed by the agent")
             self.decoder.receive_data(data)
+
+    def _wait_at_most(self, deadline: float, message: Message, timeout: float) -> None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            self.close()
+            raise AgentTimeoutError(self.name, message.type, timeout)
+        assert self.sock is not None
+        self._set_timeout(self.sock, remaining)
 
 
 class _Broken(Exception):
