@@ -205,16 +205,18 @@ class AgentRuntime:
         else:
             status = sup.agent.status()
         status["restarts"] = sup.restarts
-        status["supervision"] = (
-            "gave up after repeated crashes"
-            if sup.gave_up
-            else "restart scheduled"
-            if sup.next_restart is not None and sup.next_restart.is_alive()
-            else "port in use: not retried"
-            if status["state"] == PORT_IN_USE
-            else "ok"
-        )
+        status["supervision"] = _supervision(sup, status["state"])
         return status
+
+
+def _supervision(sup: Supervised, state: str) -> str:
+    if sup.gave_up:
+        return "gave up after repeated crashes"
+    if state == CRASHED and sup.next_restart is not None and sup.next_restart.is_alive():
+        return "restart scheduled"
+    if state == PORT_IN_USE:
+        return "port in use: not retried"
+    return "ok"
 
 
 runtime = AgentRuntime()
