@@ -12,18 +12,17 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from .. import conf
 from ..transport.pymasep import SocketHandler
 from .exceptions import DuplicateConnectionError, UnknownConnectionError
 from .frame import Frame
 
 
 def setting(name: str, default: Any) -> Any:
-    """A pymasep setting from Django's settings when they are configured, else ``default``."""
-    from django.conf import settings
-
-    if settings.configured:
-        return getattr(settings, name, default)
-    return default
+    """A pymasep setting (``PYMASEP_*`` in pyros/settings.py) when Django's settings are
+    configured and set it, else ``default``."""
+    value = conf.setting(name)
+    return default if value is None else value
 
 
 def discovery_target(address: str | None, port: int | None) -> tuple[str, int]:

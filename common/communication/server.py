@@ -65,7 +65,11 @@ class Server(BaseThreadedCommunication):
         self.port = self.listener.address[1]
         self.wait_announcement_thread: AnnouncementResponder | None = None
         if wait_announcement:
-            self._make_responder()
+            try:
+                self._make_responder()
+            except BaseException:
+                self.listener.stop()
+                raise
 
     # --- accepting ----------------------------------------------------------------------------------
     def wait_connection(self) -> None:

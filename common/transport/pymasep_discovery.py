@@ -78,9 +78,9 @@ class AnnouncementResponder:
             log.debug("%s: ignored %d bytes from %s: not a discovery request", self.name, len(data), requester)
             return
         answer = encode_announcement(own_address(self.server_host, requester[0]), self.server_port)
+        self.answered += 1  # before sending: whoever got the answer sees the count
         try:
             self.sock.sendto(answer, requester)
-            self.answered += 1
         except OSError as exc:
             log.warning("%s: cannot answer discovery request from %s: %s", self.name, requester, exc)
 
