@@ -50,10 +50,15 @@ class _BenchHandler(SocketHandler):
     ``end`` is answered with the count so far."""
 
     count = 0
+    raw = 0
 
     def on_receive(self, frame: Frame) -> None:
-        if frame.message[:1] == b"E":  # transport-only round trip: echo the frame as it came
+        first = frame.message[:1]
+        if first == b"E":  # transport-only round trip: echo the frame as it came
             self.send_frame(frame)
+            return
+        if first == b"C":  # transport-only one-way: count, no XML
+            self.raw += 1
             return
         message = Message.decode(frame.message)
         if message.msg_type == "action":
@@ -61,8 +66,8 @@ class _BenchHandler(SocketHandler):
         elif message.msg_type == "observation":
             self.send_frame(Frame(Message("observation", message.params, "bench").to_bytes()))
         else:
-            self.send_frame(Frame(Message("end", {"count": self.count}, "bench").to_bytes()))
-            self.count = 0
+            self.send_frame(Frame(Message("end", {"count": self.count, "raw": self.raw}, "bench").to_bytes()))
+            self.count = self.raw = 0
 
 
 def _serve_plain(listener: socket.socket) -> None:
@@ -110,6 +115,20 @@ def pymasep_one_way(client: Client, replies: queue.SimpleQueue[bytes], n: int) -
     elapsed = time.perf_counter() - start
     if count != n:
         raise RuntimeError(f"the pymasep server counted {count} messages, {n} were sent")
+    return n / elapsed
+
+
+def transport_one_way(client: Client, replies: queue.SimpleQueue[bytes], n: int, size: int) -> float:
+    """Same Client/Server/handler path, frames counted by the server handler, no XML."""
+    data = Frame(b"C" * size)
+    start = time.perf_counter()
+    for _ in range(n):
+        client.send_frame_to("bench", data)
+    client.send_frame_to("bench", Frame(Message("end", None, "bench-client").to_bytes()))
+    count = (Message.decode(replies.get(timeout=120)).params or {})["raw"]
+    elapsed = time.perf_counter() - start
+    if count != n:
+        raise RuntimeError(f"the pymasep server counted {count} frames, {n} were sent")
     return n / elapsed
 
 
@@ -190,6 +209,7 @@ def measure(pymasep_port: int, plain_port: int) -> dict[str, float]:
             return {
                 "size": size,
                 "pymasep_rate": pymasep_one_way(client, replies, ONE_WAY),
+                "transport_rate": transport_one_way(client, replies, ONE_WAY, size),
                 "plain_rate": plain_one_way(sock, ONE_WAY, size),
                 "pymasep_p50": _p50_us(pymasep_round_trips(client, replies, ROUND_TRIPS)),
                 "transport_p50": _p50_us(transport_round_trips(client, replies, ROUND_TRIPS, size)),
@@ -225,6 +245,10 @@ def _report(r: dict[str, float]) -> None:
     print(
         f"one-way   pymasep {r['pymasep_rate']:>9,.0f} msg/s   plain echo {r['plain_rate']:>9,.0f} msg/s   "
         f"ratio {rate_ratio:.2f}   target >= 30,000 msg/s: {'met' if r['pymasep_rate'] >= 30_000 else 'NOT met'}"
+    )
+    print(
+        f"one-way   transport only (same threads, frames counted, no XML) {r['transport_rate']:>9,.0f} msg/s   "
+        f"plain echo {r['plain_rate']:>9,.0f} msg/s   ratio {r['transport_rate'] / r['plain_rate']:.2f}"
     )
     print(
         f"round trip p50 pymasep {r['pymasep_p50']:>7.1f} us   plain echo {r['plain_p50']:>7.1f} us   "

@@ -13,7 +13,9 @@ from __future__ import annotations
 import logging
 import selectors
 import socket
+import struct
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -53,7 +55,8 @@ class SocketHandler(threading.Thread):
         self.socket = conn
         self.addr = addr
         self.peer_id: str | None = None
-        self.io_timeout = DEFAULT_IO_TIMEOUT
+        self._io_timeout = DEFAULT_IO_TIMEOUT
+        self._timeout: float | None = None
         self.closed = threading.Event()
         self._decoder = frame_decoder()
         self._stopping = False
@@ -62,6 +65,32 @@ class SocketHandler(threading.Thread):
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:  # not TCP (a socketpair in a test, a closed socket)
             pass
+        conn.settimeout(None)  # blocking; timeouts are the kernel's (no poll() per call)
+        self._kernel_timeout(self._io_timeout)
+
+    @property
+    def io_timeout(self) -> float:
+        """A peer stalled mid-frame, or not reading what we write, for this long is dropped."""
+        return self._io_timeout
+
+    @io_timeout.setter
+    def io_timeout(self, value: float) -> None:
+        self._io_timeout = value
+        self._kernel_timeout(value)
+
+    def _kernel_timeout(self, timeout: float) -> None:
+        """SO_RCVTIMEO/SO_SNDTIMEO on the blocking socket: an expired wait raises BlockingIOError."""
+        if timeout == self._timeout:
+            return
+        seconds = int(timeout)
+        micros = max(int((timeout - seconds) * 1e6), 0 if seconds else 1)
+        timeval = struct.pack("ll", seconds, micros)
+        try:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
+        except OSError:  # closed
+            return
+        self._timeout = timeout
 
     # --- sending ----------------------------------------------------------------------------------
     def send_frame(self, frame: Frame) -> None:
@@ -69,7 +98,13 @@ class SocketHandler(threading.Thread):
         gone, :class:`PymasepFrameTooLargeError` (nothing written) above 65,535 bytes."""
         data = frame.to_bytes()
         with self.lock:
-            self.socket.sendall(data)
+            try:
+                self.socket.sendall(data)
+            except BlockingIOError:  # SO_SNDTIMEO: part of a frame may be out, the stream is lost
+                self._break()
+                raise TimeoutError(
+                    f"{self.peer_id or _label(self.addr)} read nothing for {self._io_timeout:g} s: connection dropped"
+                ) from None
         if self.logger.isEnabledFor(logging.DEBUG):
             self.logger.debug("sent to %s: %r", self.peer_id or _label(self.addr), frame.message[:200])
 
@@ -85,15 +120,21 @@ class SocketHandler(threading.Thread):
         peer closes first, ``TimeoutError`` when nothing whole arrives within ``timeout``
         (default ``io_timeout``), ``FrameTooLargeError`` for an oversized header."""
         payload = self._decoder.next_frame()
-        if payload is not None:
-            return Frame(payload)
-        self.socket.settimeout(self.io_timeout if timeout is None else timeout)
+        wait = self._io_timeout if timeout is None else timeout
+        deadline = time.monotonic() + wait
         try:
             while payload is None:
-                self._fill()
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no whole frame from {_label(self.addr)} within {wait:g} s")
+                self._kernel_timeout(left)
+                try:
+                    self._fill()
+                except BlockingIOError:  # SO_RCVTIMEO expired
+                    continue
                 payload = self._decoder.next_frame()
         finally:
-            self._settimeout_quietly(self.io_timeout)
+            self._kernel_timeout(self._io_timeout)
         return Frame(payload)
 
     def _fill(self) -> None:
@@ -116,7 +157,7 @@ class SocketHandler(threading.Thread):
 
     def _read_loop(self) -> None:
         who = self.peer_id or _label(self.addr)
-        self._settimeout_quietly(self.io_timeout)
+        self._kernel_timeout(self._io_timeout)
         while not self._stopping:
             try:
                 frames = self._read_frames()
@@ -145,9 +186,9 @@ class SocketHandler(threading.Thread):
                 return frames
             try:
                 self._fill()
-            except TimeoutError:
+            except (TimeoutError, BlockingIOError):  # SO_RCVTIMEO expired: fine when idle
                 if decoder.pending:
-                    raise PeerStalledError(f"stalled mid-frame for {self.io_timeout:g} s") from None
+                    raise PeerStalledError(f"stalled mid-frame for {self._io_timeout:g} s") from None
             except OSError as exc:  # reset, or stop() shut the socket down
                 raise PeerClosedError(str(exc)) from None
 
@@ -191,13 +232,16 @@ class SocketHandler(threading.Thread):
             pass
         self.stop()
 
-    def stop(self, timeout: float = 5.0, join: bool = True) -> None:
-        """End the reader thread (its recv returns) and wait for it; idempotent."""
-        self._stopping = True
+    def _break(self) -> None:
         try:
             self.socket.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+    def stop(self, timeout: float = 5.0, join: bool = True) -> None:
+        """End the reader thread (its recv returns) and wait for it; idempotent."""
+        self._stopping = True
+        self._break()
         if not self.is_alive() and self.ident is None:  # never started: nothing reads
             self._finish()
             return
@@ -207,12 +251,6 @@ class SocketHandler(threading.Thread):
                 self.logger.warning("pymasep handler %s did not end within %g s", self.name, timeout)
 
     close = stop
-
-    def _settimeout_quietly(self, timeout: float | None) -> None:
-        try:
-            self.socket.settimeout(timeout)
-        except OSError:
-            pass
 
 
 class Listener:
