@@ -119,7 +119,7 @@ def _params_of(chars: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, Any
 
 
 @given(_params_of(_no_cr), st.text(_no_cr, max_size=10), st.text(_no_cr, max_size=10))
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_encoding_is_byte_exact_with_pymasep_elementtree(params: dict[str, Any], msg_type: str, src: str) -> None:
     assert encode_message(msg_type, params, src) == _reference_message(msg_type, params, src)
 
@@ -175,7 +175,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 @given(_params_of(_chars), st.text(_chars, max_size=10), st.text(_chars, max_size=10))
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_random_nested_values_round_trip(params: dict[str, Any], msg_type: str, src: str) -> None:
     decoded = decode_message(encode_message(msg_type, params, src))
     assert decoded.msg_type == msg_type
@@ -266,7 +266,7 @@ def test_deep_nesting_is_refused_not_a_crash() -> None:
 
 
 @given(st.binary(max_size=300))
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 def test_decoder_fuzz_raises_only_its_own_error(payload: bytes) -> None:
     try:
         decode_message(payload)
@@ -302,7 +302,7 @@ _fragments = st.sampled_from(
 
 
 @given(st.lists(_fragments, max_size=30).map(b"".join))
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 def test_decoder_fuzz_structured_raises_only_its_own_error(payload: bytes) -> None:
     try:
         decode_message(payload)
@@ -378,7 +378,7 @@ def test_codec_fed_one_byte_at_a_time() -> None:
 
 
 @given(st.binary(max_size=200), st.integers(min_value=1, max_value=7))
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 def test_frame_decoder_fuzz(data: bytes, chunk: int) -> None:
     decoder = frame_decoder(max_size=50)
     try:
