@@ -77,9 +77,9 @@ class AnnouncementResponder:
         if data != DISCOVERY_REQUEST:
             log.debug("%s: ignored %d bytes from %s: not a discovery request", self.name, len(data), requester)
             return
-        answer = encode_announcement(own_address(self.server_host, requester[0]), self.server_port)
-        self.answered += 1  # before sending: whoever got the answer sees the count
         try:
+            answer = encode_announcement(own_address(self.server_host, requester[0]), self.server_port)
+            self.answered += 1  # before sending: whoever got the answer sees the count
             self.sock.sendto(answer, requester)
         except OSError as exc:
             log.warning("%s: cannot answer discovery request from %s: %s", self.name, requester, exc)
@@ -116,7 +116,10 @@ def own_address(server_host: str, requester: str) -> str:
     """The address a requester can reach the server at: the server's bound host, or for a wildcard
     bind the local address the kernel routes to the requester from (no packet is sent)."""
     if server_host not in ("", "0.0.0.0"):
-        return server_host
+        try:
+            return str(ipaddress.ip_address(server_host))
+        except ValueError:  # a host name: answer its address, as pymasep clients expect an ip
+            return socket.gethostbyname(server_host)
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         probe.connect((requester, 9))
