@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from common.agent import Agent
-from common.communication import Client, Frame, Message, SocketHandlerQueue
+from common.communication import Client, ClientRefusedError, Frame, Message, SocketHandlerQueue
 from common.communication.endpoint import PymasepEndpoint, pymasep_endpoint
 from common.config import AgentAddress
 from common.exceptions import ConfigError
@@ -139,3 +139,23 @@ def test_factory_reads_the_config_section() -> None:
         )
     with pytest.raises(ConfigError, match="pymasep_port"):
         pymasep_endpoint(game, AgentAddress("game", "127.0.0.1", 0, {"pymasep_port": "x"}))
+
+
+def test_an_agent_from_the_config_file_opens_its_pymasep_port(tmp_path: Any) -> None:
+    ini = tmp_path / "agents.ini"
+    ini.write_text("[game]\nhost = 127.0.0.1\nport = 0\npymasep_port = 0\npymasep_max_connection = 1\n")
+    game = GameAgent(config_path=str(ini))
+    game.start()
+    try:
+        assert game.wait_ready(WAIT), game.stats.last_error
+        endpoint = next(ep for ep in game.endpoints if isinstance(ep, PymasepEndpoint))
+        replies: queue.Queue[bytes] = queue.Queue()
+        with Client("player", SocketHandlerQueue, (replies,), *endpoint.address) as pm:
+            pm.connect()
+            pm.send_frame_to("game", Frame(Message("action", {"action": "up"}, "player").to_bytes()))
+            reply = Message.decode(replies.get(timeout=WAIT))
+            assert reply.params == {"result": {"observation": "moved up", "reward": 1.5, "done": False}}
+            with pytest.raises(ClientRefusedError):  # pymasep_max_connection = 1
+                Client("other", SocketHandlerQueue, (queue.Queue(),), *endpoint.address).connect()
+    finally:
+        game.stop()

@@ -301,3 +301,16 @@ def test_no_log_file_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         with _client("c", srv.port) as client:
             client.connect()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_stop_wait_connection_refuses_new_clients_and_keeps_connected_ones(
+    server: Server, server_queue: queue.Queue[bytes]
+) -> None:
+    with _client("kept", server.port) as kept:
+        kept.connect()
+        server.stop_wait_connection()
+        with pytest.raises(ConnectionRefusedError) as refused:
+            _client("late", server.port).connect()
+        assert not isinstance(refused.value, ClientRefusedError), "the port should be closed, not answer BYE"
+        kept.send_frame_to("srv", Frame(Message("action", {"still": "here"}, "kept").to_bytes()))
+        assert Message.decode(server_queue.get(timeout=WAIT)).params == {"still": "here"}
