@@ -20,6 +20,9 @@ def endpoint_factories() -> list[EndpointFactory]:
     factories.append(ivy_endpoint_factory)
 
     # pymasep (pymasep_port):
+    from .communication.endpoint import pymasep_endpoint
+
+    factories.append(pymasep_endpoint)
 
     # Net_Node (netnode_port, netnode_upstream):
 

@@ -37,8 +37,27 @@ __all__ = [
     "require_message",
 ]
 
-# --- Ivy ------------------------------------------------------------------------------------------
+# --- pymasep ---
 from .exceptions import (
+    PymasepDecodeError,
+    PymasepEncodeError,
+    PymasepError,
+    PymasepFrameTooLargeError,
+    PymasepHandshakeError,
+)
+from .pymasep import PymasepMessage
+
+__all__ += [
+    "PymasepDecodeError",
+    "PymasepEncodeError",
+    "PymasepError",
+    "PymasepFrameTooLargeError",
+    "PymasepHandshakeError",
+    "PymasepMessage",
+]
+
+# --- Ivy ------------------------------------------------------------------------------------------
+from .exceptions import (  # noqa: E402
     IvyBusAddressError,
     IvyError,
     IvyIllegalStateError,
@@ -47,7 +66,7 @@ from .exceptions import (
     IvyMalformedAnnounceError,
     IvyMalformedLineError,
 )
-from .ivy import Announce, IvyDecoder, IvyMessage, IvyPeerState
+from .ivy import Announce, IvyDecoder, IvyMessage, IvyPeerState  # noqa: E402
 
 __all__ += [
     "Announce",
