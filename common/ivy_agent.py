@@ -25,6 +25,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .conf import setting
 from .config import AgentAddress
 from .exceptions import CallerError, ConfigError, InvalidMessageError
 from .protocol import NOTIFY, Message
@@ -213,11 +214,7 @@ def ivy_endpoint_factory(agent: Agent, address: AgentAddress) -> IvyEndpoint | N
 def _max_queue(where: str, options: Any) -> int:
     value = options.get("ivy_max_queue")
     if not value:
-        from django.conf import settings
-
-        if not settings.configured:
-            return DEFAULT_MAX_QUEUE
-        return int(getattr(settings, "PYROS_IVY_MAX_QUEUE", DEFAULT_MAX_QUEUE))
+        return int(setting("PYROS_IVY_MAX_QUEUE") or DEFAULT_MAX_QUEUE)
     try:
         queue = int(value)
     except ValueError:

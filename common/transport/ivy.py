@@ -119,7 +119,8 @@ class IvyBus:
             self._stopping = True
             clients = self._clients
         self._discovery.stop(timeout)
-        if not self.ready.is_set():  # never started (or failed to): nothing else is open
+        if not self.ready.is_set():  # never started (or failed to): only the wake-up sockets
+            self._server.server_close()
             return
         self._server.shutdown()
         for client in clients:

@@ -143,3 +143,17 @@ def test_bad_ivy_config(options: dict[str, str]) -> None:
     agent = HelloAgent("bad", options)
     with pytest.raises(ConfigError, match=r"\[bad\] ivy_"):
         ivy_endpoint_factory(agent, AgentAddress("bad", "127.0.0.1", 0, options, "agents.ini"))
+
+
+def test_max_queue_from_the_section_or_the_setting(bus_string: str, settings: Any) -> None:
+    settings.PYROS_IVY_MAX_QUEUE = 1234
+    agent = HelloAgent("sized", {"ivy_bus": bus_string})
+    default = ivy_endpoint_factory(agent, agent.address)
+    sized = ivy_endpoint_factory(
+        agent, AgentAddress("sized", "127.0.0.1", 0, {"ivy_bus": bus_string, "ivy_max_queue": "7"})
+    )
+    assert default is not None and sized is not None
+    assert (default.bus.max_queue, sized.bus.max_queue) == (1234, 7)
+    assert default.bus.name == "sized"  # ivy_name defaults to the agent's name
+    default.stop()
+    sized.stop()
