@@ -36,3 +36,9 @@ __all__ = [
     "frame_message",
     "require_message",
 ]
+
+# --- Net_Node (autopilot) ---
+from .exceptions import NetFrameError, NetMessageError, NetNodeError, UnsafePayloadError
+from .netnode import NetMessage
+
+__all__ += ["NetFrameError", "NetMessage", "NetMessageError", "NetNodeError", "UnsafePayloadError"]
