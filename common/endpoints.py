@@ -19,5 +19,8 @@ def endpoint_factories() -> list[EndpointFactory]:
     # pymasep (pymasep_port):
 
     # Net_Node (netnode_port, netnode_upstream):
+    from .networking.endpoint import netnode_endpoint
+
+    factories.append(netnode_endpoint)
 
     return factories

@@ -13,6 +13,7 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import zmq
@@ -205,11 +206,16 @@ class Net_Node(ZmqLoop):  # autopilot's name
         inner = value.get("inner_key")
         payload = value.get("payload")
         listen = self.listens.get(inner) if isinstance(inner, str) else None
-        if listen is None or not isinstance(payload, list):
-            self.stats.no_listen += 1
-            log.warning("%s: STREAM %s - no listen function for inner key %r", self.loop_name, msg.id, inner)
-            return
-        self.pool.submit(_call_each, listen, payload)
+        if isinstance(inner, str) and isinstance(payload, list):
+            if listen is not None:
+                self.pool.submit(_call_each, listen, payload)
+                return
+            if self.on_message is not None:
+                for item in payload:
+                    self.on_message(replace(msg, key=inner, value=item))
+                return
+        self.stats.no_listen += 1
+        log.warning("%s: STREAM %s - no listen function for inner key %r", self.loop_name, msg.id, inner)
 
     def l_confirm(self, value: Any) -> None:
         """CONFIRMs are handled in the I/O thread; kept for autopilot compatibility."""

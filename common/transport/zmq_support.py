@@ -107,8 +107,17 @@ class Outbox:
         with self._cond:
             found = self._items.pop(msg_id, None) if isinstance(msg_id, str) else None
             if found is not None and self._waiting:
-                self._cond.notify()
+                self._cond.notify_all()
         return found is not None
+
+    def wait_empty(self, timeout: float) -> bool:
+        """Wait until every message is confirmed or failed (True) or ``timeout`` passes (False)."""
+        with self._cond:
+            self._waiting += 1
+            try:
+                return self._cond.wait_for(lambda: not self._items, timeout)
+            finally:
+                self._waiting -= 1
 
     def due(self, now: float, interval: float) -> tuple[list[Pending], list[Pending]]:
         """(to resend, failed): messages older than ``interval``; those at ttl 0 are removed as failed,
@@ -127,7 +136,7 @@ class Outbox:
                     pending.sent_at = now
                     resend.append(pending)
             if failed and self._waiting:
-                self._cond.notify_all()
+                self._cond.notify_all()  # room in the outbox, and maybe empty
         return resend, failed
 
 
