@@ -86,10 +86,11 @@ class ZmqLoop:
             poller.register(sock, zmq.POLLIN)
             tags[sock] = tag
         poller.register(self.sendq.fd, zmq.POLLIN)
-        next_scan = time.monotonic() + self.repeat_interval / 2
+        last_scan = time.monotonic()
         try:
             while not self.closing.is_set():
                 now = time.monotonic()
+                next_scan = last_scan + self.repeat_interval / 2  # read each time: it may be changed
                 wait = min(next_scan - now, 1.0)
                 if self._retry_at is not None:
                     wait = min(wait, self._retry_at - now)
@@ -99,9 +100,9 @@ class ZmqLoop:
                 self.sendq.clear_wake()
                 self.flush()
                 now = time.monotonic()
-                if now >= next_scan:
+                if now >= last_scan + self.repeat_interval / 2:
                     self._repeat(now)
-                    next_scan = now + self.repeat_interval / 2
+                    last_scan = now
         except Exception:
             log.exception("%s: I/O thread crashed", self.loop_name)
             raise
@@ -169,3 +170,5 @@ class ZmqLoop:
             self.stats.failed += 1
             self.stats.failed_ids.append(pending.message.id)
             log.warning("%s: PUBLISH FAILED %s - %s", self.loop_name, pending.message.id, pending.message)
+        if failed:
+            self.outbox.wake_waiters()

@@ -135,9 +135,13 @@ class Outbox:
                     pending.message.ttl -= 1
                     pending.sent_at = now
                     resend.append(pending)
-            if failed and self._waiting:
-                self._cond.notify_all()  # room in the outbox, and maybe empty
         return resend, failed
+
+    def wake_waiters(self) -> None:
+        """After failed messages were counted and logged: there is room, maybe the outbox is empty."""
+        with self._cond:
+            if self._waiting:
+                self._cond.notify_all()
 
 
 class SeenIds:

@@ -47,7 +47,9 @@ def make_station() -> Iterator[Callable[..., Station]]:
 def make_node() -> Iterator[Callable[..., Net_Node]]:
     nodes: list[Net_Node] = []
 
-    def make(id: str, upstream: str | None, port: int | None, listens: dict[str, Any] | None = None, **kw: Any) -> Net_Node:
+    def make(
+        id: str, upstream: str | None, port: int | None, listens: dict[str, Any] | None = None, **kw: Any
+    ) -> Net_Node:
         kw.setdefault("instance", False)
         node = Net_Node(id, upstream, port, listens or {}, **kw)
         nodes.append(node)

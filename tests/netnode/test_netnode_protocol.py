@@ -88,7 +88,12 @@ def test_required_fields_are_validated(obj: object, text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "body", [pytest.param(b"\xff\xfe", id="not-utf8"), pytest.param(b"{", id="truncated"), pytest.param(b"[" * 100000, id="deep")]
+    "body",
+    [
+        pytest.param(b"\xff\xfe", id="not-utf8"),
+        pytest.param(b"{", id="truncated"),
+        pytest.param(b"[" * 100000, id="deep"),
+    ],
 )
 def test_garbage_raises_codec_errors(body: bytes) -> None:
     with pytest.raises(NetMessageError):
@@ -117,9 +122,7 @@ def test_object_arrays_are_not_sent() -> None:
 
 
 def _array_body(array_obj: dict[str, object], blosc: bool = False) -> bytes:
-    return json.dumps(
-        {"id": "a_0", "to": "b", "sender": "a", "key": "K", "value": array_obj, "blosc": blosc}
-    ).encode()
+    return json.dumps({"id": "a_0", "to": "b", "sender": "a", "key": "K", "value": array_obj, "blosc": blosc}).encode()
 
 
 @pytest.mark.parametrize(
@@ -185,13 +188,20 @@ ME = frozenset({b"S", b"_S"})
         pytest.param([b"S", b"x", BODY], set(), b"U", Route("pusher", [b"U", b"x", BODY]), id="upstream"),
         pytest.param([b"S", b"x", BODY], set(), None, Route("router", [b"x", BODY]), id="unknown-no-pusher"),
         pytest.param(
-            [b"S", b"S2", b"S3", b"S3", BODY], {b"S2"}, b"U", Route("router", [b"S2", b"S3", b"S3", BODY]), id="mh-router"
+            [b"S", b"S2", b"S3", b"S3", BODY],
+            {b"S2"},
+            b"U",
+            Route("router", [b"S2", b"S3", b"S3", BODY]),
+            id="mh-router",
         ),
         pytest.param(
             [b"S", b"U", b"S3", b"S3", BODY], set(), b"U", Route("pusher", [b"U", b"S3", b"S3", BODY]), id="mh-pusher"
         ),
         pytest.param(
-            [b"S", b"S", b"U", b"S3", b"S3", BODY], set(), b"U", Route("pusher", [b"U", b"S3", b"S3", BODY]),
+            [b"S", b"S", b"U", b"S3", b"S3", BODY],
+            set(),
+            b"U",
+            Route("pusher", [b"U", b"S3", b"S3", BODY]),
             id="mh-autopilot-duplicated-hop",
         ),
         pytest.param([b"S3", b"S3", BODY], {b"S3"}, b"U", Route("router", [b"S3", b"S3", BODY]), id="mh-last-hop"),
@@ -221,8 +231,30 @@ def test_fuzz_bytes_only_codec_errors(body: bytes) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.dictionaries(st.sampled_from(["id", "to", "sender", "key", "value", "flags", "ttl", "blosc", "timestamp",
-                                        "changed", "NUMPY_ARRAY", "DTYPE", "SHAPE", "x"]), json_values, max_size=10))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "id",
+                "to",
+                "sender",
+                "key",
+                "value",
+                "flags",
+                "ttl",
+                "blosc",
+                "timestamp",
+                "changed",
+                "NUMPY_ARRAY",
+                "DTYPE",
+                "SHAPE",
+                "x",
+            ]
+        ),
+        json_values,
+        max_size=10,
+    )
+)
 def test_fuzz_json_objects_only_codec_errors(obj: dict[str, object]) -> None:
     body = json.dumps({"value": obj, **obj}).encode()
     try:
