@@ -176,9 +176,10 @@ NETNODE_REPEAT_INTERVAL = 5.0
 # A stream sends its pending items after this long (seconds) even when fewer than min_size wait.
 NETNODE_STREAM_LINGER = 0.05
 NETNODE_STREAM_MAX_BATCH = 1000
-# Listen methods run on this many worker threads per node/Station; at most this many messages wait.
+# Listen methods run on this many worker threads per node/Station. The I/O thread hands them one
+# batch per poll cycle (up to 1000 messages); at most this many batches wait, then it waits too.
 NETNODE_WORKERS = 4
-NETNODE_WORKER_BACKLOG = 10000
+NETNODE_WORKER_BACKLOG = 100
 # Unconfirmed messages kept per node; send(repeat=True) waits this long (s) for room, then raises.
 NETNODE_OUTBOX_SIZE = 10000
 NETNODE_OUTBOX_TIMEOUT = 10.0

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Container, Sequence
+import re
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -43,8 +44,25 @@ CLOSING = b"CLOSING"
 FIELDS = ("id", "to", "sender", "key", "value", "timestamp", "changed", "flags", "blosc", "ttl")
 _RESERVED = frozenset(FIELDS) | {"serialized"}
 
-_dumps = json.JSONEncoder(default=json_default).encode
 _loads = json.loads
+_decoder = json.JSONDecoder()
+# the C scanner when available: json.loads without its Python wrapper
+_scan: Callable[[str, int], tuple[Any, int]] = _decoder.scan_once  # type: ignore[attr-defined]
+_ws = re.compile(r"[ \t\n\r]*").match
+_c_encoder = getattr(json.encoder, "c_make_encoder", None)
+if _c_encoder is not None:  # json.dumps' C encoder, called directly (autopilot's separators)
+    _encode_obj = _c_encoder(
+        None, json_default, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, True
+    )
+
+    def _dumps(obj: Any) -> str:
+        return "".join(_encode_obj(obj, 0))
+
+else:  # pragma: no cover - CPython always has the C encoder
+    _py_encoder = json.JSONEncoder(default=json_default, check_circular=False)
+
+    def _dumps(obj: Any) -> str:
+        return _py_encoder.encode(obj)
 
 
 @dataclass(slots=True)
@@ -110,9 +128,10 @@ def make_message(
     if not isinstance(key, str) or not key:
         raise ValueError("a Net_Node message needs a non-empty string key")
     recipient = _recipient_of(to)
-    clash = _RESERVED.intersection(extra)
-    if clash:
-        raise ValueError(f"extra fields cannot reuse message field names: {sorted(clash)}")
+    if extra:
+        clash = _RESERVED.intersection(extra)
+        if clash:
+            raise ValueError(f"extra fields cannot reuse message field names: {sorted(clash)}")
     all_flags: dict[str, Any] = {} if repeat else {NOREPEAT: True}
     if flags:
         all_flags.update(flags)
@@ -155,17 +174,21 @@ def encode_message(message: NetMessage) -> bytes:
     }
     if message.extra:
         obj.update(message.extra)
-    return _dumps(obj).encode()
+    try:
+        return _dumps(obj).encode()
+    except RecursionError:
+        raise ValueError("the message value nests too deeply (or contains itself)") from None
 
 
 def decode_message(body: bytes, *, expand_arrays: bool = True, allow_blosc: bool = False) -> NetMessage:
     """Parse and validate a body. Raises :class:`NetMessageError` (or its :class:`UnsafePayloadError`)."""
     pending: list[PendingArray] = []
-    hook = None
-    if expand_arrays and ARRAY_KEY.encode() in body:
-        hook = _array_hook(pending)
     try:
-        obj = _loads(body, object_hook=hook)
+        text = body.decode()
+        if expand_arrays and ARRAY_KEY in text:
+            obj = _loads(text, object_hook=_array_hook(pending))
+        else:
+            obj = _parse(text)
     except UnicodeDecodeError as exc:
         raise NetMessageError(f"body is not UTF-8: {exc}") from None
     except RecursionError:
@@ -183,6 +206,23 @@ def decode_message(body: bytes, *, expand_arrays: bool = True, allow_blosc: bool
     return message
 
 
+def _parse(text: str) -> Any:
+    """``json.loads(text)`` minus its wrapper's overhead."""
+    start = 0 if text[:1] == "{" else _skip_ws(text, 0)
+    try:
+        obj, end = _scan(text, start)
+    except StopIteration as exc:
+        raise json.JSONDecodeError("Expecting value", text, exc.value) from None
+    if end != len(text) and _skip_ws(text, end) != len(text):
+        raise json.JSONDecodeError("Extra data", text, end)
+    return obj
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    match = _ws(text, pos)
+    return match.end() if match else pos
+
+
 def _array_hook(pending: list[PendingArray]) -> Any:
     def hook(obj: dict[str, Any]) -> Any:
         if ARRAY_KEY in obj:
@@ -195,9 +235,30 @@ def _array_hook(pending: list[PendingArray]) -> Any:
 
 
 def require_message(obj: Any) -> NetMessage:
-    """Validate a decoded JSON value as a Net_Node message."""
-    if not isinstance(obj, dict):
+    """Validate a decoded JSON value as a Net_Node message (fast path first, details on error)."""
+    if type(obj) is not dict:
         raise NetMessageError(f"a Net_Node message is a JSON object, got {type(obj).__name__}")
+    mid: Any = obj.get("id")
+    to: Any = obj.get("to")
+    sender: Any = obj.get("sender")
+    key: Any = obj.get("key")
+    flags = obj.get("flags") or {}
+    timestamp = obj.get("timestamp") or ""
+    ttl = obj.get("ttl", DEFAULT_TTL)
+    changed = obj.get("changed", False)
+    blosc = obj.get("blosc", False)
+    if (
+        type(mid) is not str or type(sender) is not str or type(key) is not str or type(to) is not str
+        or not (mid and sender and key and to) or type(flags) is not dict or type(timestamp) is not str
+        or type(ttl) is not int or type(changed) is not bool or type(blosc) is not bool
+    ):  # fmt: skip
+        to = _slow_check(obj)
+    extra = {} if obj.keys() <= _RESERVED else {k: obj[k] for k in obj if k not in _RESERVED}
+    return NetMessage(mid, to, sender, key, obj.get("value"), timestamp, changed, flags, blosc, ttl, extra)
+
+
+def _slow_check(obj: dict[str, Any]) -> str | list[str]:
+    """Name the field that is wrong (raises), or return a valid list (or unnested one-hop) ``to``."""
     for name in ("id", "sender", "key"):
         if not isinstance(obj.get(name), str) or not obj[name]:
             raise NetMessageError(f"required field {name!r} must be a non-empty string")
@@ -205,26 +266,19 @@ def require_message(obj: Any) -> NetMessage:
     if isinstance(to, list):
         if not to or not all(isinstance(hop, str) and hop for hop in to):
             raise NetMessageError("field 'to' as a list must hold non-empty strings")
-        if len(to) == 1:
-            to = to[0]
+        to = to[0] if len(to) == 1 else to
     elif not isinstance(to, str) or not to:
         raise NetMessageError("required field 'to' must be a non-empty string or list of strings")
-    flags = obj.get("flags") or {}
-    if not isinstance(flags, dict):
+    if not isinstance(obj.get("flags") or {}, dict):
         raise NetMessageError("field 'flags' must be an object")
-    timestamp = obj.get("timestamp") or ""
-    ttl = obj.get("ttl", DEFAULT_TTL)
-    changed = obj.get("changed", False)
-    blosc = obj.get("blosc", False)
-    if not isinstance(timestamp, str):
+    if not isinstance(obj.get("timestamp") or "", str):
         raise NetMessageError("field 'timestamp' must be a string")
+    ttl = obj.get("ttl", DEFAULT_TTL)
     if not isinstance(ttl, int) or isinstance(ttl, bool):
         raise NetMessageError("field 'ttl' must be an integer")
-    if not isinstance(changed, bool) or not isinstance(blosc, bool):
+    if not isinstance(obj.get("changed", False), bool) or not isinstance(obj.get("blosc", False), bool):
         raise NetMessageError("fields 'changed' and 'blosc' must be booleans")
-    extra = {k: v for k, v in obj.items() if k not in _RESERVED}
-    return NetMessage(obj["id"], to, obj["sender"], obj["key"], obj.get("value"), timestamp, changed, flags,
-                      blosc, ttl, extra)  # fmt: skip
+    return to
 
 
 # --- frame layouts ------------------------------------------------------------------------------------

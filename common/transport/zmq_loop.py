@@ -79,6 +79,9 @@ class ZmqLoop:
     def on_frames(self, tag: str, frames: list[bytes]) -> None:
         raise NotImplementedError
 
+    def end_of_batch(self) -> None:
+        """Called after each poll cycle's messages were handled (hand queued listen calls over)."""
+
     def _run(self) -> None:
         poller = zmq.Poller()
         tags = {}
@@ -97,6 +100,7 @@ class ZmqLoop:
                 for sock, _event in poller.poll(int(max(0.0, wait) * 1000)):
                     if sock != self.sendq.fd:
                         self._drain(sock, tags[sock])
+                self.end_of_batch()
                 self.sendq.clear_wake()
                 self.flush()
                 now = time.monotonic()

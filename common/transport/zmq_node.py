@@ -32,7 +32,7 @@ from ..protocol.netnode import (
 )
 from .zmq_loop import ZmqLoop
 from .zmq_stream import NetStream, StreamQueue
-from .zmq_support import Pending, SeenIds, WorkerPool, log, loopback, setting
+from .zmq_support import Call, Pending, SeenIds, WorkerPool, log, loopback, setting
 
 Listen = Callable[[Any], Any]
 DEALER = "dealer"
@@ -79,6 +79,7 @@ class Net_Node(ZmqLoop):  # autopilot's name
         self.msg_counter = itertools.count()
         self.connected = threading.Event()
         self._seen = SeenIds(int(setting("NETNODE_SEEN_IDS")))
+        self._calls: list[Call] = []  # listen calls of this poll cycle (I/O thread)
         self._released = False
         self.init_networking(workers)
 
@@ -152,6 +153,12 @@ class Net_Node(ZmqLoop):  # autopilot's name
             return ROUTER, frames
         return DEALER, frames
 
+    def end_of_batch(self) -> None:
+        if self._calls:
+            calls, self._calls = self._calls, []
+            if self.pool is not None:
+                self.pool.submit_batch(calls)
+
     # --- receiving (I/O thread) ---------------------------------------------------------------------
     def on_frames(self, tag: str, frames: list[bytes]) -> None:
         if tag == ROUTER:
@@ -192,7 +199,7 @@ class Net_Node(ZmqLoop):  # autopilot's name
     def _dispatch(self, msg: NetMessage) -> None:
         listen = self.listens.get(msg.key)
         if listen is not None:
-            self.pool.submit(listen, msg.value)
+            self._calls.append((listen, (msg.value,)))
         elif msg.key == STREAM and isinstance(msg.value, dict):
             self._dispatch_stream(msg)
         elif self.on_message is not None:
@@ -208,7 +215,7 @@ class Net_Node(ZmqLoop):  # autopilot's name
         listen = self.listens.get(inner) if isinstance(inner, str) else None
         if isinstance(inner, str) and isinstance(payload, list):
             if listen is not None:
-                self.pool.submit(_call_each, listen, payload)
+                self._calls.append((_call_each, (listen, payload)))
                 return
             if self.on_message is not None:
                 for item in payload:

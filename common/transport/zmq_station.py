@@ -34,7 +34,7 @@ from ..protocol.netnode import (
     station_route,
 )
 from .zmq_loop import ZmqLoop
-from .zmq_support import Pending, SeenIds, WorkerPool, log, loopback, setting
+from .zmq_support import Call, Pending, SeenIds, WorkerPool, log, loopback, setting
 
 StationListen = Callable[[NetMessage], Any]
 LISTENER = "listener"
@@ -79,6 +79,7 @@ class Station(ZmqLoop):
         self.connected = threading.Event()
         self._my_ids = frozenset({id.encode(), f"_{id}".encode()})
         self._seen = SeenIds(int(setting("NETNODE_SEEN_IDS")))
+        self._calls: list[Call] = []  # listen calls of this poll cycle (I/O thread)
         self._workers = workers
         self._released = False
         self.pool: WorkerPool | None = None
@@ -182,6 +183,12 @@ class Station(ZmqLoop):
         self.sendq.put(tag, frames)
         return msg.id
 
+    def end_of_batch(self) -> None:
+        if self._calls:
+            calls, self._calls = self._calls, []
+            if self.pool is not None:
+                self.pool.submit_batch(calls)
+
     # --- receiving (I/O thread) --------------------------------------------------------------------
     def on_frames(self, tag: str, frames: list[bytes]) -> None:
         if tag == LISTENER:
@@ -228,8 +235,8 @@ class Station(ZmqLoop):
         if listen is None:
             self.stats.no_listen += 1
             log.warning("%s: no listen function for msg id %s with key %r", self.loop_name, msg.id, msg.key)
-        elif self.pool is not None:
-            self.pool.submit(listen, msg)
+        else:
+            self._calls.append((listen, (msg,)))
 
     def _confirm(self, msg: NetMessage, tag: str) -> None:
         body = encode_message(confirm_for(msg, self.id, next(self.msg_counter)))

@@ -26,7 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "NETNODE_STREAM_LINGER": 0.05,
     "NETNODE_STREAM_MAX_BATCH": 1000,
     "NETNODE_WORKERS": 4,
-    "NETNODE_WORKER_BACKLOG": 10000,
+    "NETNODE_WORKER_BACKLOG": 100,
     "NETNODE_OUTBOX_SIZE": 10000,
     "NETNODE_OUTBOX_TIMEOUT": 10.0,
     "NETNODE_SEEN_IDS": 10000,
@@ -162,11 +162,17 @@ class SeenIds:
         return False
 
 
+Call = tuple[Callable[..., Any], tuple[Any, ...]]
+
+
 class WorkerPool:
-    """A fixed number of threads running submitted calls from a bounded queue."""
+    """A fixed number of threads running submitted batches of calls from a bounded queue.
+
+    The I/O thread submits one batch per poll cycle (everything it drained), so the hand-off costs
+    one queue operation per burst, not per message; calls of a batch run in order."""
 
     def __init__(self, name: str, workers: int, backlog: int) -> None:
-        self._queue: Queue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = Queue(backlog)
+        self._queue: Queue[list[Call] | None] = Queue(max(1, backlog))
         self._threads = [
             threading.Thread(target=self._work, name=f"{name}-worker{i}", daemon=True) for i in range(max(1, workers))
         ]
@@ -176,10 +182,13 @@ class WorkerPool:
             thread.start()
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> bool:
-        """Queue ``fn(*args)``; waits while the backlog is full (False if the pool is stopping)."""
+        return self.submit_batch([(fn, args)])
+
+    def submit_batch(self, calls: list[Call]) -> bool:
+        """Queue ``calls``; waits while the backlog is full (False if the pool is stopping)."""
         while not self._stopping.is_set():
             try:
-                self._queue.put((fn, args), timeout=0.1)
+                self._queue.put(calls, timeout=0.1)
                 return True
             except Full:
                 continue
@@ -187,15 +196,15 @@ class WorkerPool:
 
     def _work(self) -> None:
         while True:
-            item = self._queue.get()
-            if item is None:
+            calls = self._queue.get()
+            if calls is None:
                 return
-            fn, args = item
-            try:
-                fn(*args)
-            except Exception:
-                self.errors += 1
-                log.exception("listen method %s raised", getattr(fn, "__qualname__", fn))
+            for fn, args in calls:
+                try:
+                    fn(*args)
+                except Exception:
+                    self.errors += 1
+                    log.exception("listen method %s raised", getattr(fn, "__qualname__", fn))
 
     def stop(self, timeout: float = 5.0) -> None:
         """Run what is queued, then stop the threads and join them."""
