@@ -24,8 +24,8 @@ from ..protocol.netnode import (
     PING,
     STREAM,
     NetMessage,
-    confirm_for,
     decode_message,
+    encode_confirm,
     encode_message,
     make_message,
     node_frames,
@@ -192,8 +192,8 @@ class Net_Node(ZmqLoop):  # autopilot's name
         self._dispatch(msg)
 
     def _confirm(self, msg: NetMessage) -> None:
-        confirm = confirm_for(msg, self.id, next(self.msg_counter))
-        tag, frames = self._frames_for(msg.sender, encode_message(confirm), False)
+        body = encode_confirm(msg, self.id, next(self.msg_counter))
+        tag, frames = self._frames_for(msg.sender, body, False)
         self.emit(tag, frames)
 
     def _dispatch(self, msg: NetMessage) -> None:

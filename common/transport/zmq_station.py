@@ -26,8 +26,8 @@ from ..protocol.netnode import (
     CONFIRM,
     STREAM,
     NetMessage,
-    confirm_for,
     decode_message,
+    encode_confirm,
     encode_message,
     make_message,
     split_router,
@@ -239,7 +239,7 @@ class Station(ZmqLoop):
             self._calls.append((listen, (msg,)))
 
     def _confirm(self, msg: NetMessage, tag: str) -> None:
-        body = encode_message(confirm_for(msg, self.id, next(self.msg_counter)))
+        body = encode_confirm(msg, self.id, next(self.msg_counter))
         sender = msg.sender.encode()
         if tag == PUSHER and self.push_id is not None:
             self.emit(PUSHER, [self.push_id, sender, body])
