@@ -172,3 +172,55 @@ def test_release_stops_threads_and_owned_context() -> None:
     station.release()
     assert node.context.closed and station.context.closed
     assert not [t for t in threading.enumerate() if t.name.startswith(("netnode-a", "station-T"))]
+
+
+def _dealer(ctx: zmq.Context, identity: bytes, port: int) -> zmq.Socket:
+    sock = ctx.socket(zmq.DEALER)
+    sock.setsockopt(zmq.IDENTITY, identity)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.connect(f"tcp://127.0.0.1:{port}")
+    return sock
+
+
+def _recv(sock: zmq.Socket) -> list[bytes]:
+    assert sock.poll(TIMEOUT * 1000), "nothing arrived"
+    return sock.recv_multipart()
+
+
+def test_station_forwarding_frames_byte_for_byte(make_station) -> None:
+    """Raw sockets around a Station S (pushing to a raw ROUTER U): [to, body] to a child,
+    [push_id, to, body] upstream, multihop minus its own hop, pings echoed."""
+    ctx = zmq.Context()
+    upstream = ctx.socket(zmq.ROUTER)
+    upstream.setsockopt(zmq.IDENTITY, b"U")
+    upstream.setsockopt(zmq.LINGER, 0)
+    up_port = upstream.bind_to_random_port("tcp://127.0.0.1")
+    try:
+        station = Station(id="S", listen_port=0, pusher=True, push_id="U", push_port=up_port)
+        station.start()
+        try:
+            assert _recv(upstream) == [b"S", b"U", b""]  # the pusher's ping
+            upstream.send_multipart([b"S", b"U", b""])
+            x, y = _dealer(ctx, b"x", station.listen_port), _dealer(ctx, b"y", station.listen_port)
+            for sock in (x, y):
+                sock.send_multipart([b"S", b""])
+                assert _recv(sock) == [b"S", b""]  # ping echoed
+            body = b'{"opaque": "not decoded by the station"}'
+            x.send_multipart([b"S", b"y", body])
+            assert _recv(y) == [body]  # [to, body] to a known child
+            x.send_multipart([b"S", b"far", body])
+            assert _recv(upstream) == [b"S", b"U", b"far", body]  # [push_id, to, body] upstream
+            x.send_multipart([b"S", b"U", b"V", b"V", body])
+            assert _recv(upstream) == [b"S", b"U", b"V", b"V", body]  # multihop: next hop is the upstream
+            x.send_multipart([b"S", b"y", b"z", b"z", body])
+            assert _recv(y) == [b"z", b"z", body]  # multihop via the router: y's DEALER gets the rest
+            upstream.send_multipart([b"S", b"y", body])
+            assert _recv(y) == [body]  # from upstream (pusher) down to a child
+            assert station.stats.received == 0 and station.stats.unroutable == 0
+            x.close()
+            y.close()
+        finally:
+            station.release()
+    finally:
+        upstream.close()
+        ctx.term()
