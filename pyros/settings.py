@@ -185,8 +185,9 @@ NETNODE_OUTBOX_SIZE = 10000
 NETNODE_OUTBOX_TIMEOUT = 10.0
 # Message ids remembered per node to drop repeated copies (a handler runs once per message).
 NETNODE_SEEN_IDS = 10000
-# ZMQ high-water marks (messages queued per socket).
+# ZMQ high-water marks (messages queued per socket); a peer sending a larger frame is disconnected.
 NETNODE_HWM = 100000
+NETNODE_MAX_MESSAGE_SIZE = 64 * 1024 * 1024
 # Accept blosc2-packed numpy arrays. Unpacking them may unpickle wire data: trusted peers only.
 NETNODE_ALLOW_BLOSC = False
 # Where Stations and Net_Node routers bind (binding elsewhere is an explicit choice).

@@ -57,6 +57,7 @@ class ZmqLoop:
         hwm = int(setting("NETNODE_HWM"))
         sock.setsockopt(zmq.SNDHWM, hwm)
         sock.setsockopt(zmq.RCVHWM, hwm)
+        sock.setsockopt(zmq.MAXMSGSIZE, int(setting("NETNODE_MAX_MESSAGE_SIZE")))  # larger: peer dropped
         if kind == zmq.ROUTER:
             sock.setsockopt(zmq.ROUTER_MANDATORY, 1)  # unroutable identities raise: counted and logged
         self.sockets[tag] = sock
@@ -105,7 +106,8 @@ class ZmqLoop:
         try:
             while not self.closing.is_set():
                 now = time.monotonic()
-                next_scan = last_scan + self.repeat_interval / 2  # read each time: it may be changed
+                half = max(self.repeat_interval, 0.02) / 2  # read each time: it may be changed
+                next_scan = last_scan + half
                 wait = min(next_scan - now, 1.0)
                 if self._retry_at is not None:
                     wait = min(wait, self._retry_at - now)
@@ -116,7 +118,7 @@ class ZmqLoop:
                 self.sendq.clear_wake()
                 self.flush()
                 now = time.monotonic()
-                if now >= last_scan + self.repeat_interval / 2:
+                if now >= last_scan + half:
                     self._repeat(now)
                     last_scan = now
         except Exception:

@@ -147,7 +147,7 @@ class Net_Node(ZmqLoop):  # autopilot's name
         return msg.id
 
     def _frames_for(self, to: str | list[str], body: bytes, force_to: bool) -> tuple[str, list[bytes]]:
-        direct = force_to or (isinstance(to, str) and to.encode() in self.senders)
+        direct = force_to or DEALER not in self.sockets or (isinstance(to, str) and to.encode() in self.senders)
         frames = node_frames(to, body, upstream=self.upstream or self.id, direct=direct)
         if ROUTER in self.sockets and (frames[0] in self.senders or DEALER not in self.sockets):
             return ROUTER, frames
