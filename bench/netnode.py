@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import statistics
 import sys
 import threading
 import time
@@ -25,6 +26,7 @@ TARGET_ONE_WAY = 40_000
 TARGET_CONFIRMED = 15_000
 AUTOPILOT = {"one-way": 4_800, "confirmed": 1_600}  # measured on this kind of machine (spec)
 TIMEOUT = 120.0
+REPEATS = int(os.environ.get("BENCH_NETNODE_REPEATS", "3"))  # each figure: best of this many runs
 
 
 def _body(i: int) -> bytes:
@@ -109,7 +111,7 @@ def raw_one_way(n: int) -> float:
 def raw_confirmed(n: int) -> float:
     import zmq
 
-    proc, conn, port = _spawn(_raw_receiver, n, True)
+    proc, _conn, port = _spawn(_raw_receiver, n, True)
     ctx = zmq.Context()
     sock = ctx.socket(zmq.DEALER)
     sock.setsockopt(zmq.IDENTITY, b"tx")
@@ -162,12 +164,19 @@ def node_run(n: int, repeat: bool) -> float:
     return n / (end - start) if end else 0.0
 
 
-def _line(name: str, value: float, reference: float, ref_name: str, target: int) -> None:
-    ratio = value / reference if reference else 0.0
-    verdict = "meets" if value >= target else "BELOW"
+def _best(run: Any, *args: Any) -> tuple[float, float]:
+    """(best, median) of REPEATS runs: a shared machine only ever makes a run slower."""
+    rates = sorted(run(*args) for _ in range(REPEATS))
+    return rates[-1], statistics.median(rates)
+
+
+def _line(name: str, value: tuple[float, float], reference: tuple[float, float], ref_name: str, target: int) -> None:
+    ratio = value[0] / reference[0] if reference[0] else 0.0
+    verdict = "meets" if value[0] >= target else "BELOW"
     print(
-        f"{name:<22} {value:>10,.0f} msg/s   {ref_name} {reference:>10,.0f} msg/s   ratio {ratio:5.2f}   "
-        f"target {target:,} ({verdict}); autopilot 0.5.1: {AUTOPILOT[name.split()[0]]:,}"
+        f"{name:<19} {value[0]:>8,.0f} msg/s (median {value[1]:>7,.0f})   {ref_name} {reference[0]:>8,.0f} msg/s "
+        f"(median {reference[1]:>7,.0f})   ratio {ratio:4.2f}   target {target:,} {verdict}; "
+        f"autopilot 0.5.1: {AUTOPILOT[name.split()[0]]:,}"
     )
 
 
@@ -175,13 +184,16 @@ def main() -> None:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     if root not in sys.path:
         sys.path.insert(0, root)
-    print(f"100-byte values, 2 processes on 127.0.0.1; one-way N={N_ONE_WAY:,}, confirmed N={N_CONFIRMED:,}")
-    raw1 = raw_one_way(N_ONE_WAY)
-    node1 = node_run(N_ONE_WAY, repeat=False)
-    raw2 = raw_confirmed(N_CONFIRMED)
-    node2 = node_run(N_CONFIRMED, repeat=True)
+    print(
+        f"100-byte values, 2 processes on 127.0.0.1; one-way N={N_ONE_WAY:,}, confirmed N={N_CONFIRMED:,}; "
+        f"best of {REPEATS} runs"
+    )
+    raw1 = _best(raw_one_way, N_ONE_WAY)
+    node1 = _best(node_run, N_ONE_WAY, False)
+    raw2 = _best(raw_confirmed, N_CONFIRMED)
+    node2 = _best(node_run, N_CONFIRMED, True)
     _line("one-way Net_Node", node1, raw1, "raw DEALER->ROUTER", TARGET_ONE_WAY)
-    _line("confirmed Net_Node", node2, raw2, "raw with reply     ", TARGET_CONFIRMED)
+    _line("confirmed Net_Node", node2, raw2, "raw with reply    ", TARGET_CONFIRMED)
 
 
 if __name__ == "__main__":
