@@ -148,3 +148,26 @@ def test_norepeat_messages_are_not_confirmed(lossy, make_node, inbox) -> None:
     confirms = [json.loads(f[-1]) for f in station.received if json.loads(f[-1])["key"] == "CONFIRM"]
     assert [c["value"] for c in confirms] == ["a_1"]
     assert confirms[0]["flags"] == {"NOREPEAT": True}
+
+
+def test_seen_ids_memory_is_bounded() -> None:
+    from common.transport.zmq_support import SeenIds
+
+    seen = SeenIds(3)
+    assert [seen.check_and_add(i) for i in ("a", "b", "a", "c", "d")] == [False, False, True, False, False]
+    assert seen.check_and_add("a") is False  # the oldest id was forgotten
+    assert len(seen._ids) == 3
+
+
+def test_outbox_due_decrements_ttl_then_fails() -> None:
+    from common.protocol.netnode import make_message
+    from common.transport.zmq_support import Outbox, Pending
+
+    outbox = Outbox(10, 0.1)
+    outbox.add(Pending(make_message("a", 0, "b", "K", repeat=True), "dealer", [b"S", b"b"], 0.0))
+    seen = []
+    for now in (0.5, 1.0, 2.0, 3.0):
+        resend, failed = outbox.due(now, 1.0)
+        seen.append((len(resend), len(failed), [p.message.ttl for p in resend], [p.head for p in resend]))
+    assert seen == [(0, 0, [], []), (1, 0, [1], [[b"S", b"b"]]), (1, 0, [0], [[b"S", b"b"]]), (0, 1, [], [])]
+    assert len(outbox) == 0 and outbox.wait_empty(0.0)

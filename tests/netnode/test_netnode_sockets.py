@@ -171,6 +171,9 @@ def test_release_stops_threads_and_owned_context() -> None:
     node.release()
     station.release()
     assert node.context.closed and station.context.closed
+    shared = Net_Node("b", None, None, {}, router_port=0)  # instance=True: the process-wide context
+    shared.release()
+    assert not shared.context.closed  # not ours to terminate
     assert not [t for t in threading.enumerate() if t.name.startswith(("netnode-a", "station-T"))]
 
 
