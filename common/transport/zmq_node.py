@@ -141,7 +141,7 @@ class Net_Node(ZmqLoop):  # autopilot's name
             msg = self.prepare_message(to, key, value, repeat, flags)
         body = encode_message(msg)
         tag, frames = self._frames_for(to, body, force_to)
-        if repeat and msg.key != CONFIRM:
+        if repeat and msg.wants_confirm:  # CONFIRMs and NOREPEAT messages are never confirmed
             self.outbox.add(Pending(msg, tag, frames[:-1], time.monotonic()))
         self.sendq.put(tag, frames)
         return msg.id

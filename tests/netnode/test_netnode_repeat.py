@@ -13,7 +13,7 @@ import zmq
 from common.networking import OutboxFullError
 
 TIMEOUT = 5.0
-INTERVAL = 0.25
+INTERVAL = 0.3
 
 
 class LossyStation:
@@ -91,10 +91,12 @@ def test_lost_message_is_resent_to_its_recipient_once_and_confirmed(lossy, make_
     assert got.wait_for(1) == [{"n": 1}]
     assert a.outbox.wait_empty(TIMEOUT), "the resent message was not confirmed"
     copies = [f for f in station.received if json.loads(f[-1])["id"] == msg_id]
-    assert len(copies) == 2
-    assert [f[:3] for f in copies] == [[b"a", b"S", b"b"]] * 2  # the resend keeps the recipient frame
-    assert [json.loads(f[-1])["ttl"] for f in copies] == [2, 1]  # ttl decremented on resend
-    assert a.stats.resent == 1 and a.stats.confirmed == 1 and b.stats.duplicates == 0
+    # 2 copies (a third only if a loaded machine delays the confirm past the next resend)
+    assert len(copies) >= 2
+    assert [f[:3] for f in copies] == [[b"a", b"S", b"b"]] * len(copies)  # the resend keeps the recipient
+    assert [json.loads(f[-1])["ttl"] for f in copies][:2] == [2, 1]  # ttl decremented on resend
+    assert a.stats.resent == len(copies) - 1 and a.stats.confirmed == 1
+    assert b.stats.duplicates == len(copies) - 2
     assert got.items == [{"n": 1}]
 
 
@@ -107,7 +109,7 @@ def test_lost_confirm_resend_is_confirmed_but_handled_once(lossy, make_node, inb
     msg_id = a.send("b", "DATA", 7, repeat=True)
     assert a.outbox.wait_empty(TIMEOUT), "the second CONFIRM did not arrive"
     assert [d["value"] for d in station.dropped] == [msg_id]
-    assert b.stats.duplicates == 1 and b.stats.received == 2
+    assert b.stats.duplicates >= 1 and b.stats.received == b.stats.duplicates + 1
     assert got.items == [7]  # the handler ran once
 
 
