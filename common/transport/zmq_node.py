@@ -183,10 +183,12 @@ class Net_Node(ZmqLoop):  # autopilot's name
             if self.outbox.confirm(msg.value):
                 self.stats.confirmed += 1
             return
-        if msg.wants_confirm:
-            self._confirm(msg)
-            if self._seen.check_and_add(msg.id):
+        if msg.wants_confirm:  # confirm every copy (a confirm may be lost), handle the first only
+            duplicate = self._seen.check_and_add(msg.id)
+            if duplicate:
                 self.stats.duplicates += 1
+            self._confirm(msg)
+            if duplicate:
                 log.debug("%s: duplicate %s dropped", self.loop_name, msg.id)
                 return
         self._dispatch(msg)

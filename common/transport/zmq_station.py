@@ -226,10 +226,13 @@ class Station(ZmqLoop):
         if msg.key == CONFIRM:
             self.l_confirm(msg)
             return
-        if msg.wants_confirm:
-            self._confirm(msg, tag)
-            if self._seen.check_and_add(msg.id):
+        if msg.wants_confirm:  # confirm every copy (a confirm may be lost), handle the first only
+            duplicate = self._seen.check_and_add(msg.id)
+            if duplicate:
                 self.stats.duplicates += 1
+            self._confirm(msg, tag)
+            if duplicate:
+                log.debug("%s: duplicate %s dropped", self.loop_name, msg.id)
                 return
         listen = self.listens.get(msg.key)
         if listen is None:
