@@ -182,6 +182,7 @@ class Net_Node(ZmqLoop):  # autopilot's name
         if msg.key == CONFIRM:
             if self.outbox.confirm(msg.value):
                 self.stats.confirmed += 1
+                self.outbox.wake_waiters()
             return
         if msg.wants_confirm:  # confirm every copy (a confirm may be lost), handle the first only
             duplicate = self._seen.check_and_add(msg.id)
@@ -230,6 +231,7 @@ class Net_Node(ZmqLoop):  # autopilot's name
         """CONFIRMs are handled in the I/O thread; kept for autopilot compatibility."""
         if self.outbox.confirm(value):
             self.stats.confirmed += 1
+            self.outbox.wake_waiters()
 
     # --- streams ------------------------------------------------------------------------------------
     def get_stream(

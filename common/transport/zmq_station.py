@@ -255,6 +255,7 @@ class Station(ZmqLoop):
     def l_confirm(self, msg: NetMessage) -> None:
         if self.outbox.confirm(msg.value):
             self.stats.confirmed += 1
+            self.outbox.wake_waiters()
 
     def l_stream(self, msg: NetMessage) -> None:
         """Call the listen of ``inner_key`` once per item (dict items get the headers merged in)."""

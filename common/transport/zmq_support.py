@@ -105,11 +105,11 @@ class Outbox:
             self._items[pending.message.id] = pending
 
     def confirm(self, msg_id: Any) -> bool:
+        """Forget a confirmed message (True if it was here). Call :meth:`wake_waiters` after counting."""
+        if not isinstance(msg_id, str):
+            return False
         with self._cond:
-            found = self._items.pop(msg_id, None) if isinstance(msg_id, str) else None
-            if found is not None and self._waiting:
-                self._cond.notify_all()
-        return found is not None
+            return self._items.pop(msg_id, None) is not None
 
     def wait_empty(self, timeout: float) -> bool:
         """Wait until every message is confirmed or failed (True) or ``timeout`` passes (False)."""
@@ -139,9 +139,9 @@ class Outbox:
         return resend, failed
 
     def wake_waiters(self) -> None:
-        """After failed messages were counted and logged: there is room, maybe the outbox is empty."""
-        with self._cond:
-            if self._waiting:
+        """After confirmed or failed messages were counted: there is room, maybe the outbox is empty."""
+        if self._waiting:  # read without the lock: a waiter registers before it tests its condition
+            with self._cond:
                 self._cond.notify_all()
 
 
