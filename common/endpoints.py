@@ -17,6 +17,9 @@ def endpoint_factories() -> list[EndpointFactory]:
     # Ivy bus (ivy_bus, ivy_name):
 
     # pymasep (pymasep_port):
+    from .communication.endpoint import pymasep_endpoint
+
+    factories.append(pymasep_endpoint)
 
     # Net_Node (netnode_port, netnode_upstream):
     from .networking.endpoint import netnode_endpoint

@@ -37,8 +37,27 @@ __all__ = [
     "require_message",
 ]
 
+# --- pymasep ---
+from .exceptions import (
+    PymasepDecodeError,
+    PymasepEncodeError,
+    PymasepError,
+    PymasepFrameTooLargeError,
+    PymasepHandshakeError,
+)
+from .pymasep import PymasepMessage
+
+__all__ += [
+    "PymasepDecodeError",
+    "PymasepEncodeError",
+    "PymasepError",
+    "PymasepFrameTooLargeError",
+    "PymasepHandshakeError",
+    "PymasepMessage",
+]
+
 # --- Net_Node (autopilot) ---
-from .exceptions import NetFrameError, NetMessageError, NetNodeError, UnsafePayloadError
-from .netnode import NetMessage
+from .exceptions import NetFrameError, NetMessageError, NetNodeError, UnsafePayloadError  # noqa: E402
+from .netnode import NetMessage  # noqa: E402
 
 __all__ += ["NetFrameError", "NetMessage", "NetMessageError", "NetNodeError", "UnsafePayloadError"]
