@@ -27,10 +27,8 @@ COPY_THRESHOLD = 65536  # larger bodies are handed to ZMQ without a copy
 _backend = getattr(zmq.backend, "Socket", zmq.Socket)
 _send = _backend.send
 _recv = _backend.recv
-_get = _backend.get
 NOBLOCK = zmq.NOBLOCK
 NOBLOCK_MORE = zmq.NOBLOCK | zmq.SNDMORE
-RCVMORE = zmq.RCVMORE
 
 
 class ZmqLoop:
@@ -131,11 +129,13 @@ class ZmqLoop:
     def _drain(self, sock: zmq.Socket[Any], tag: str) -> None:
         for _ in range(RECV_BATCH):
             try:
-                frames = [_recv(sock, NOBLOCK)]
+                frame = _recv(sock, NOBLOCK, False)  # a zmq.Frame: .more is cheaper than getsockopt(RCVMORE)
             except zmq.Again:
                 return
-            while _get(sock, RCVMORE):
-                frames.append(_recv(sock))
+            frames = [frame.bytes]
+            while frame.more:
+                frame = _recv(sock, 0, False)
+                frames.append(frame.bytes)
             try:
                 self.on_frames(tag, frames)
             except Exception:
