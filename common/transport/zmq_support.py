@@ -89,12 +89,17 @@ class Outbox:
         with self._cond:
             return list(self._items)
 
+    @property
+    def low(self) -> int:
+        """A full outbox takes new messages again once it is down to this (one wake-up per ~10%)."""
+        return self.size - max(1, self.size // 10)
+
     def add(self, pending: Pending) -> None:
         with self._cond:
             if len(self._items) >= self.size:
                 self._waiting += 1
                 try:
-                    ok = self._cond.wait_for(lambda: len(self._items) < self.size, self.timeout)
+                    ok = self._cond.wait_for(lambda: len(self._items) <= self.low, self.timeout)
                 finally:
                     self._waiting -= 1
                 if not ok:
@@ -140,7 +145,8 @@ class Outbox:
 
     def wake_waiters(self) -> None:
         """After confirmed or failed messages were counted: there is room, maybe the outbox is empty."""
-        if self._waiting:  # read without the lock: a waiter registers before it tests its condition
+        # read without the lock: a waiter registers before it tests its condition
+        if self._waiting and len(self._items) <= self.low:
             with self._cond:
                 self._cond.notify_all()
 
