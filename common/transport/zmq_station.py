@@ -90,7 +90,9 @@ class Station(ZmqLoop):
 
     def start(self) -> None:
         """Bind the listener (``listen_port`` 0 or None: a free port, then stored in ``listen_port``),
-        connect the pusher, start the worker pool and the I/O thread."""
+        connect the pusher, start the worker pool and the I/O thread. Idempotent."""
+        if self.ready.is_set() or self._released:
+            return
         try:
             listener = self.make_socket(zmq.ROUTER, LISTENER, self.id)
             host = setting("NETNODE_BIND_HOST")
