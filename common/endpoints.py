@@ -25,5 +25,8 @@ def endpoint_factories() -> list[EndpointFactory]:
     factories.append(pymasep_endpoint)
 
     # Net_Node (netnode_port, netnode_upstream):
+    from .networking.endpoint import netnode_endpoint
+
+    factories.append(netnode_endpoint)
 
     return factories

@@ -182,6 +182,29 @@ PYMASEP_MAX_CONNECTION = 16
 
 
 # --- Net_Node ---------------------------------------------------------------------------------------
+# autopilot-compatible ZMQ Net_Node/Station (common.networking). An agent attaches a Net_Node with
+# netnode_upstream = ID@host:port (its Station) and/or netnode_port (a ROUTER for direct peers).
+# Unconfirmed repeat=True messages are resent this often (seconds), ttl times, then counted as failed.
+NETNODE_REPEAT_INTERVAL = 5.0
+# A stream sends its pending items after this long (seconds) even when fewer than min_size wait.
+NETNODE_STREAM_LINGER = 0.05
+NETNODE_STREAM_MAX_BATCH = 1000
+# Listen methods run on this many worker threads per node/Station. The I/O thread hands them one
+# batch per poll cycle (up to 1000 messages); at most this many batches wait, then it waits too.
+NETNODE_WORKERS = 4
+NETNODE_WORKER_BACKLOG = 100
+# Unconfirmed messages kept per node; send(repeat=True) waits this long (s) for room, then raises.
+NETNODE_OUTBOX_SIZE = 10000
+NETNODE_OUTBOX_TIMEOUT = 10.0
+# Message ids remembered per node to drop repeated copies (a handler runs once per message).
+NETNODE_SEEN_IDS = 10000
+# ZMQ high-water marks (messages queued per socket); a peer sending a larger frame is disconnected.
+NETNODE_HWM = 100000
+NETNODE_MAX_MESSAGE_SIZE = 64 * 1024 * 1024
+# Accept blosc2-packed numpy arrays. Unpacking them may unpickle wire data: trusted peers only.
+NETNODE_ALLOW_BLOSC = False
+# Where Stations and Net_Node routers bind (binding elsewhere is an explicit choice).
+NETNODE_BIND_HOST = "127.0.0.1"
 
 
 # --- simulators -------------------------------------------------------------------------------------

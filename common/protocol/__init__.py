@@ -1,7 +1,28 @@
 """Sans-IO codecs, one module per wire dialect. No socket, thread or Django import in here."""
 
-from .exceptions import FrameTooLargeError, MalformedMessageError, ProtocolError
+from .exceptions import (
+    FrameTooLargeError,
+    IvyBusAddressError,
+    IvyError,
+    IvyIllegalStateError,
+    IvyInvalidTextError,
+    IvyLineTooLongError,
+    IvyMalformedAnnounceError,
+    IvyMalformedLineError,
+    MalformedMessageError,
+    NetFrameError,
+    NetMessageError,
+    NetNodeError,
+    ProtocolError,
+    PymasepDecodeError,
+    PymasepEncodeError,
+    PymasepError,
+    PymasepFrameTooLargeError,
+    PymasepHandshakeError,
+    UnsafePayloadError,
+)
 from .framing import DEFAULT_MAX_FRAME_SIZE, U16_LE, U32_BE, FrameDecoder, Header, encode_frame
+from .ivy import Announce, IvyDecoder, IvyMessage, IvyPeerState
 from .message import (
     ERROR,
     NOTIFY,
@@ -14,8 +35,11 @@ from .message import (
     frame_message,
     require_message,
 )
+from .netnode import NetMessage
+from .pymasep import PymasepMessage
 
 __all__ = [
+    # native
     "DEFAULT_MAX_FRAME_SIZE",
     "ERROR",
     "NOTIFY",
@@ -35,40 +59,7 @@ __all__ = [
     "encode_message",
     "frame_message",
     "require_message",
-]
-
-# --- pymasep ---
-from .exceptions import (
-    PymasepDecodeError,
-    PymasepEncodeError,
-    PymasepError,
-    PymasepFrameTooLargeError,
-    PymasepHandshakeError,
-)
-from .pymasep import PymasepMessage
-
-__all__ += [
-    "PymasepDecodeError",
-    "PymasepEncodeError",
-    "PymasepError",
-    "PymasepFrameTooLargeError",
-    "PymasepHandshakeError",
-    "PymasepMessage",
-]
-
-# --- Ivy ------------------------------------------------------------------------------------------
-from .exceptions import (  # noqa: E402
-    IvyBusAddressError,
-    IvyError,
-    IvyIllegalStateError,
-    IvyInvalidTextError,
-    IvyLineTooLongError,
-    IvyMalformedAnnounceError,
-    IvyMalformedLineError,
-)
-from .ivy import Announce, IvyDecoder, IvyMessage, IvyPeerState  # noqa: E402
-
-__all__ += [
+    # Ivy
     "Announce",
     "IvyBusAddressError",
     "IvyDecoder",
@@ -80,4 +71,17 @@ __all__ += [
     "IvyMalformedLineError",
     "IvyMessage",
     "IvyPeerState",
+    # pymasep
+    "PymasepDecodeError",
+    "PymasepEncodeError",
+    "PymasepError",
+    "PymasepFrameTooLargeError",
+    "PymasepHandshakeError",
+    "PymasepMessage",
+    # Net_Node
+    "NetFrameError",
+    "NetMessage",
+    "NetMessageError",
+    "NetNodeError",
+    "UnsafePayloadError",
 ]
