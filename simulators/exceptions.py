@@ -42,7 +42,11 @@ class UnknownSimulatorError(SimulatorCallerError):
         self.known = known
 
 
-class AddressInUseError(SimulatorCallerError):
+class BindError(SimulatorCallerError):
+    """A server address cannot be bound (not an address of this machine, no permission...)."""
+
+
+class AddressInUseError(BindError):
     """A server address is already bound (the simulator is probably already running)."""
 
     def __init__(self, addresses: list[str], reason: str) -> None:

@@ -20,7 +20,7 @@ from socketserver import ThreadingTCPServer, ThreadingUDPServer
 from types import ModuleType
 from typing import Any
 
-from simulators.exceptions import AddressInUseError, ServerConfigError
+from simulators.exceptions import AddressInUseError, BindError, ServerConfigError
 from simulators.handlers import BaseHandler, ListenHandler, SendHandler
 from simulators.hub import Hub, default_hub
 
@@ -126,10 +126,11 @@ class Server:
                 self.endpoints.append(endpoint_class(self, "sending", tuple(s_address), SendHandler))  # type: ignore[arg-type]
         except OSError as exc:
             self._close_endpoints()
+            address = l_address if not self.endpoints and l_address else s_address
+            text = f"{address[0]}:{address[1]}/{self.protocol}"  # type: ignore[index]
             if exc.errno == errno.EADDRINUSE:
-                address = l_address if len(self.endpoints) == 0 and l_address else s_address
-                raise AddressInUseError([f"{address[0]}:{address[1]}/{self.protocol}"], str(exc)) from exc  # type: ignore[index]
-            raise
+                raise AddressInUseError([text], str(exc)) from exc
+            raise BindError(f"cannot bind {text}: {exc}") from exc
         if not self.name:
             host, port = self.server_address
             self.name = f"{self.protocol} server {host}:{port}"
@@ -234,6 +235,14 @@ class Server:
         return ok
 
     shutdown = stop
+
+    def close(self) -> None:
+        """Release the sockets of a server that will not be started here (e.g. after forking workers)."""
+        with self._lock:
+            if self._started:
+                raise RuntimeError(f"{self.name}: close() is for servers never started; use stop()")
+            self._stopping = True
+        self._close_endpoints()
 
     def server_close(self) -> None:
         self.stop()

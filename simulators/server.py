@@ -125,9 +125,13 @@ def bind_servers(module: ModuleType, entries: list[ServerEntry], hub: Hub | None
         except AddressInUseError as exc:
             busy.extend(exc.addresses)
             reason = exc.reason
+        except BaseException:
+            for server in servers:
+                server.close()
+            raise
     if busy:
         for server in servers:
-            server.stop()
+            server.close()
         raise AddressInUseError(busy, reason)
     return servers
 
