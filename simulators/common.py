@@ -103,9 +103,16 @@ class SendingSystem(BaseSystem):
             return list(subscribers)
 
     def publish(self, message: bytes) -> None:
-        """Put ``message`` into every registered queue, replacing any status not yet sent."""
+        """Put ``message`` into every registered queue, replacing any status not yet sent.
+
+        Queues given by a TCP sending server also send it at once, from this thread.
+        """
         for q in self.subscribers():
-            put_latest(q, message)
+            publish_now = getattr(q, "publish_now", None)
+            if publish_now is not None:
+                publish_now(message)
+            else:
+                put_latest(q, message)
 
 
 class MultiTypeSystem:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import socket
 import socketserver
 import time
 from typing import TYPE_CHECKING, Any
@@ -170,43 +169,53 @@ class ListenHandler(BaseHandler):
 
 
 class SendHandler(BaseHandler):
-    """Pushes the System's latest status to the client every ``sampling_time`` (queue of one)."""
+    """Pushes the System's latest status to the client every ``sampling_time`` (queue of one).
+
+    TCP: the endpoint's :class:`~simulators.broadcaster.Broadcaster` sends the statuses; this handler
+    thread only reads the connection (custom commands, end of connection). UDP: one status datagram
+    back to each datagram's sender.
+    """
 
     def handle(self) -> None:
+        if self.connection_oriented:
+            self._serve_connection()
+            return
         status_queue: queue.Queue[Any] = queue.Queue(maxsize=1)
-        sampling_time = float(getattr(self.system, "sampling_time", 0.01))
         self.system.subscribe(status_queue)
         try:
-            if self.connection_oriented:
-                self._serve_connection(status_queue, sampling_time)
-            else:
-                self._serve_datagram(status_queue, sampling_time)
+            self._serve_datagram(status_queue, float(getattr(self.system, "sampling_time", 0.01)))
         finally:
             self.system.unsubscribe(status_queue)
+
+    def send(self, payload: str | bytes) -> bool:
+        broadcaster = self.server.broadcaster
+        if self.connection_oriented and broadcaster is not None:
+            return broadcaster.send(self.socket, to_wire(payload))
+        return super().send(payload)
 
     def _check_custom(self, chunk: bytes) -> None:
         text = to_text(chunk)
         if is_whole_custom_command(text, self.custom_header, self.custom_tail):
             self._execute_custom_command(text[len(self.custom_header) : -len(self.custom_tail)])
 
-    def _serve_connection(self, status_queue: queue.Queue[Any], sampling_time: float) -> None:
-        while not self.stopping:
-            try:
-                chunk: bytes | None = self.socket.recv(CHUNK_SIZE, socket.MSG_DONTWAIT)
-            except (BlockingIOError, InterruptedError):
-                chunk = None
-            except OSError:
-                break
-            if chunk == b"":
-                break
-            if chunk:
+    def _serve_connection(self) -> None:
+        broadcaster = self.server.broadcaster
+        if broadcaster is None:  # pragma: no cover - every TCP sending endpoint has one
+            return
+        status_queue = broadcaster.new_queue()
+        broadcaster.add(self.socket, status_queue, self.label)
+        self.system.subscribe(status_queue)
+        try:
+            while not self.stopping:
+                chunk = self.socket.recv(CHUNK_SIZE)
+                if not chunk:
+                    break
                 self._check_custom(chunk)
-            try:
-                status = status_queue.get(timeout=sampling_time)
-            except queue.Empty:
-                continue
-            if not self.send(status):
-                break
+        except OSError:
+            pass
+        finally:
+            self.system.unsubscribe(status_queue)
+            broadcaster.remove(self.socket)
 
     def _serve_datagram(self, status_queue: queue.Queue[Any], sampling_time: float) -> None:
         """One status datagram back to this datagram's sender (never reads the shared socket: Q14 fixed)."""

@@ -20,6 +20,7 @@ from socketserver import ThreadingTCPServer, ThreadingUDPServer
 from types import ModuleType
 from typing import Any
 
+from simulators.broadcaster import Broadcaster
 from simulators.exceptions import AddressInUseError, BindError, ServerConfigError
 from simulators.handlers import BaseHandler, ListenHandler, SendHandler
 from simulators.hub import Hub, default_hub
@@ -35,6 +36,7 @@ class Endpoint:
 
     owner: Server
     role: str
+    broadcaster: Broadcaster | None = None
     socket: socket.socket
     RequestHandlerClass: Callable[..., Any]
 
@@ -60,6 +62,12 @@ class TCPEndpoint(Endpoint, socketserver.TCPServer):
         self.owner, self.role = owner, role
         socketserver.TCPServer.__init__(self, address, handler)
         self.socket.setblocking(False)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = self.socket.accept()
+        # Replies and statuses are whole messages: send each at once rather than wait for an ACK (Nagle).
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return connection, address
 
 
 class UDPEndpoint(Endpoint, socketserver.UDPServer):
@@ -134,6 +142,9 @@ class Server:
         if not self.name:
             host, port = self.server_address
             self.name = f"{self.protocol} server {host}:{port}"
+        for endpoint in self.endpoints:
+            if endpoint.role == "sending" and self.protocol == "tcp":
+                endpoint.broadcaster = Broadcaster(self.name)
 
     # --- addresses ----------------------------------------------------------------------------
     def _address_of(self, role: str) -> Address | None:
@@ -173,6 +184,8 @@ class Server:
                 factory = source.System if isinstance(source, ModuleType) else source
                 self.system = factory(**self.system_kwargs)
             for endpoint in self.endpoints:
+                if endpoint.broadcaster is not None:
+                    endpoint.broadcaster.start()
                 self._hub.add(endpoint.socket, endpoint.on_readable)
         except BaseException:
             self.stop()
@@ -229,6 +242,9 @@ class Server:
         if release_system and self._owns_system and self.system is not None:
             self._release_system()
         ok = self._join_workers(deadline)
+        for endpoint in self.endpoints:
+            if endpoint.broadcaster is not None:
+                ok = endpoint.broadcaster.stop(max(0.0, deadline - time.monotonic())) and ok
         self.stopped.set()
         for callback in self._stop_callbacks:
             callback(self)
