@@ -60,17 +60,28 @@ class MotionClock:
         while not wake.wait(max(0.0, next_pass - time.monotonic())):
             now = time.monotonic()
             elapsed, previous = now - previous, now
-            with self._lock:
-                lines = list(self._lines)
-                if not lines:
-                    self._thread = None
-                    return
-            for line in lines:
-                try:
-                    line.motion_step(now, elapsed)
-                except Exception:
-                    logger.exception("motion loop: a line failed")
+            if not self._pass(now, elapsed):
+                return
             next_pass = max(next_pass + self.period, time.monotonic())
+
+    def _pass(self, now: float, elapsed: float) -> bool:
+        """Step every line once; False (and the thread ends) when none is left.
+
+        A method of its own so that no strong reference to a line survives between passes.
+        """
+        with self._lock:
+            if self._thread is not threading.current_thread():
+                return False  # replaced by a newer thread after everything was unregistered
+            lines = list(self._lines)
+            if not lines:
+                self._thread = None
+                return False
+        for line in lines:
+            try:
+                line.motion_step(now, elapsed)
+            except Exception:
+                logger.exception("motion loop: a line failed")
+        return True
 
     def _after_fork_in_child(self) -> None:
         self._lock = threading.Lock()
