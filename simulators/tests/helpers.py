@@ -119,3 +119,54 @@ def broadcast(command: int, params: bytes = b"", start: int = 0xFA) -> bytes:
     """A broadcast USD request with its checksum."""
     data = bytes([start, 0x00, len(params) + 1, command]) + params
     return data + bytes([~sum(data) & 0xFF])
+
+
+class BackgroundRun:
+    """``runner.run`` in a thread (no signal handlers there), its printed lines in a queue."""
+
+    def __init__(self, selections: list[Any], run_dir: Any, **kwargs: Any) -> None:
+        import queue
+        import threading
+
+        from simulators import runner
+        from simulators.control import RunControl
+
+        self.control = RunControl()
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.result: list[object] = []
+
+        def target() -> None:
+            try:
+                self.result.append(
+                    runner.run(selections, run_dir=run_dir, out=self.lines.put, control=self.control, **kwargs)
+                )
+            except BaseException as exc:  # reported by join()
+                self.result.append(exc)
+                self.lines.put(f"error {exc!r}")
+
+        self.thread = threading.Thread(target=target, name="background-run")
+        self.thread.start()
+
+    def wait_line(self, prefix: str, timeout: float = 10.0) -> str:
+        import queue
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"the run printed no line starting with {prefix!r} within {timeout} s") from None
+            if line.startswith("error"):
+                raise AssertionError(line)
+            if line.startswith(prefix):
+                return line
+
+    def join(self, timeout: float = 10.0) -> object:
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), f"the run did not end within {timeout} s"
+        return self.result[0]
+
+    def stop(self) -> object:
+        if self.thread.is_alive():
+            self.control.request_stop()
+        return self.join()
