@@ -96,9 +96,15 @@ class ServerGroup:
     def start(self) -> None:
         """Build each System and start serving; ``on_ready`` follows each start, in this thread."""
         for entry, server in self.pairs:
-            server.add_stop_callback(lambda _server, entry=entry: self.on_stopped(entry))
+            server.add_stop_callback(self._stop_notice(entry))
             server.start()
             self.on_ready(entry, server)
+
+    def _stop_notice(self, entry: ServerEntry) -> Callable[[Server], None]:
+        def notice(_server: Server) -> None:
+            self.on_stopped(entry)
+
+        return notice
 
     @property
     def all_stopped(self) -> bool:

@@ -36,7 +36,7 @@ class BaseHandler(socketserver.BaseRequestHandler):
     """Common part of both handlers: the System, sending, and custom commands."""
 
     custom_header, custom_tail = (HEADER, TAIL)
-    server: Endpoint
+    server: Endpoint  # type: ignore[assignment]  # the socketserver part of our Server
 
     def setup(self) -> None:
         self.system: Any = self.server.owner.system

@@ -126,25 +126,28 @@ class Server:
         self.ready = threading.Event()
         self.stopped = threading.Event()
         self.endpoints: list[Endpoint] = []
-        endpoint_class = TCPEndpoint if self.protocol == "tcp" else UDPEndpoint
-        try:
-            if l_address:
-                self.endpoints.append(endpoint_class(self, "listening", tuple(l_address), ListenHandler))  # type: ignore[arg-type]
-            if s_address:
-                self.endpoints.append(endpoint_class(self, "sending", tuple(s_address), SendHandler))  # type: ignore[arg-type]
-        except OSError as exc:
-            self._close_endpoints()
-            address = l_address if not self.endpoints and l_address else s_address
-            text = f"{address[0]}:{address[1]}/{self.protocol}"  # type: ignore[index]
-            if exc.errno == errno.EADDRINUSE:
-                raise AddressInUseError([text], str(exc)) from exc
-            raise BindError(f"cannot bind {text}: {exc}") from exc
+        self._bind(l_address, s_address)
         if not self.name:
             host, port = self.server_address
             self.name = f"{self.protocol} server {host}:{port}"
         for endpoint in self.endpoints:
             if endpoint.role == "sending" and self.protocol == "tcp":
                 endpoint.broadcaster = Broadcaster(self.name)
+
+    def _bind(self, l_address: Address | None, s_address: Address | None) -> None:
+        """Bind and listen on each address; a failure closes what was bound and says which address."""
+        endpoint_class = TCPEndpoint if self.protocol == "tcp" else UDPEndpoint
+        for role, address, handler in (("listening", l_address, ListenHandler), ("sending", s_address, SendHandler)):
+            if not address:
+                continue
+            try:
+                self.endpoints.append(endpoint_class(self, role, (str(address[0]), int(address[1])), handler))
+            except OSError as exc:
+                self._close_endpoints()
+                text = f"{address[0]}:{address[1]}/{self.protocol}"
+                if exc.errno == errno.EADDRINUSE:
+                    raise AddressInUseError([text], str(exc)) from exc
+                raise BindError(f"cannot bind {text}: {exc}") from exc
 
     # --- addresses ----------------------------------------------------------------------------
     def _address_of(self, role: str) -> Address | None:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from simulators.catalog import Selection
@@ -162,7 +163,7 @@ def _worker(mine: Pairs, others: Pairs, conn: Connection, parent_conns: list[Con
 def _run_workers(pairs: Pairs, state: RunState, run_dir: Path | str, out: Output, control: RunControl) -> None:
     context = multiprocessing.get_context("fork")
     count = state.processes
-    workers: dict[Connection, multiprocessing.process.BaseProcess] = {}
+    workers: dict[Connection, BaseProcess] = {}
     for index in range(count):
         mine = pairs[index::count]
         others = [p for p in pairs if p not in mine]
@@ -175,51 +176,69 @@ def _run_workers(pairs: Pairs, state: RunState, run_dir: Path | str, out: Output
         workers[receiver] = process
     for _, server in pairs:
         server.close()  # the workers own the sockets now
-    _supervise(workers, state, run_dir, out, control, len(pairs))
+    _Supervisor(workers, state, run_dir, out, control, len(pairs)).run()
 
 
-def _supervise(
-    workers: dict[Connection, multiprocessing.process.BaseProcess],
-    state: RunState,
-    run_dir: Path | str,
-    out: Output,
-    control: RunControl,
-    count: int,
-) -> None:
-    ready, errors, deadline = 0, [], None
-    alive = dict(workers)
-    while alive:
-        if control.stop_requested and deadline is None:
-            deadline = time.monotonic() + STOP_TIMEOUT
-            for process in alive.values():
-                if process.pid is not None:
-                    os.kill(process.pid, signal.SIGTERM)
-        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-        for item in wait([control.wakeup_reader, *alive], timeout):
-            if item is control.wakeup_reader:
-                control.drain()
-                continue
-            try:
-                message = item.recv()  # type: ignore[union-attr]
-            except (EOFError, OSError):
-                alive.pop(item).join(STOP_TIMEOUT)  # type: ignore[call-overload]
-                continue
-            if message[0] == "ready":
-                out(message[1])
-                ready += 1
-                if ready == count:
-                    write_state(run_dir, state)
-                    out(_summary(state, count))
-            elif message[0] == "stopped":
-                state.remove_server(message[1], message[2])
-                write_state(run_dir, state)
-            elif message[0] == "error":
-                errors.append(message[1])
-                control.request_stop()
-        if deadline is not None and time.monotonic() >= deadline:
-            for process in alive.values():
-                process.kill()
-                process.join(1.0)
-            break
-    if errors:
-        raise SimulatorError("a simulator worker failed: " + "; ".join(errors))
+class _Supervisor:
+    """The parent of the worker processes: prints their ready lines, keeps the state file, stops them."""
+
+    def __init__(
+        self,
+        workers: dict[Connection, BaseProcess],
+        state: RunState,
+        run_dir: Path | str,
+        out: Output,
+        control: RunControl,
+        count: int,
+    ) -> None:
+        self.alive = dict(workers)
+        self.state, self.run_dir, self.out, self.control, self.count = state, run_dir, out, control, count
+        self.ready = 0
+        self.errors: list[str] = []
+        self.deadline: float | None = None
+
+    def run(self) -> None:
+        while self.alive:
+            if self.control.stop_requested and self.deadline is None:
+                self._terminate_workers()
+            timeout = None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+            for item in wait([self.control.wakeup_reader, *self.alive], timeout):
+                if item is self.control.wakeup_reader:
+                    self.control.drain()
+                elif isinstance(item, Connection):
+                    self._receive(item)
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                self._kill_workers()
+        if self.errors:
+            raise SimulatorError("a simulator worker failed: " + "; ".join(self.errors))
+
+    def _terminate_workers(self) -> None:
+        self.deadline = time.monotonic() + STOP_TIMEOUT
+        for process in self.alive.values():
+            if process.pid is not None:
+                os.kill(process.pid, signal.SIGTERM)
+
+    def _kill_workers(self) -> None:
+        for process in self.alive.values():
+            process.kill()
+            process.join(1.0)
+        self.alive.clear()
+
+    def _receive(self, conn: Connection) -> None:
+        try:
+            message: tuple[str, ...] = conn.recv()
+        except (EOFError, OSError):  # the worker has exited
+            self.alive.pop(conn).join(STOP_TIMEOUT)
+            return
+        if message[0] == "ready":
+            self.out(message[1])
+            self.ready += 1
+            if self.ready == self.count:
+                write_state(self.run_dir, self.state)
+                self.out(_summary(self.state, self.count))
+        elif message[0] == "stopped":
+            self.state.remove_server(message[1], message[2])
+            write_state(self.run_dir, self.state)
+        elif message[0] == "error":
+            self.errors.append(message[1])
+            self.control.request_stop()

@@ -74,7 +74,7 @@ class System(ListeningSystem):
         self._clock.register(self)
 
     # --- framework hooks ------------------------------------------------------------------------
-    def parse(self, byte: ByteString) -> bool | str:  # type: ignore[override]
+    def parse(self, byte: ByteString) -> bool | str:
         return self._parser.parse(byte)
 
     def new_parser(self) -> LineParser:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 from socketserver import ThreadingUDPServer
+from typing import Any
 
 from simulators.common import ListeningSystem
 from simulators.utils import ByteString, to_text
 
-servers = [(("127.0.0.1", 12600), (), ThreadingUDPServer, {})]
+servers: list[tuple[Any, ...]] = [(("127.0.0.1", 12600), (), ThreadingUDPServer, {})]
 
 MAX_COMMAND_LENGTH = 4096
 """Longest command kept while waiting for its ``\\n`` (bytes); a longer one is dropped."""
@@ -141,7 +142,7 @@ class System(ListeningSystem):
         self.sensors = SensorTable(self.starting_date)
         self._parser = CommandParser(self.sensors)
 
-    def parse(self, byte: ByteString) -> bool | str:  # type: ignore[override]
+    def parse(self, byte: ByteString) -> bool | str:
         return self._parser.parse(byte)
 
     def new_parser(self) -> CommandParser:
