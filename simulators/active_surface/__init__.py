@@ -105,7 +105,9 @@ class System(ListeningSystem):
             multiplier = driver.delay_multiplier
         if multiplier == 255:
             return True
-        self._stopped.wait(max(0.0, multiplier * DELAY_STEP - (time.monotonic() - started)))
+        remaining = multiplier * DELAY_STEP - (time.monotonic() - started)
+        if remaining > 0:
+            self._stopped.wait(remaining)
         return self._reply(frame, result).decode("latin-1")
 
     def _run(self, command: Command, driver: USD, params: bytes) -> bool | bytes:
