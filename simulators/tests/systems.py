@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import struct
 import threading
 import time
@@ -18,6 +19,7 @@ class Echo(ListeningSystem):
     def __init__(self, suffix: str = "") -> None:
         self.suffix = suffix
         self.buffer = ""
+        self.accepted = threading.Event()  # set once a byte has been accepted
         self.built.append(self)
 
     def parse(self, byte: str) -> bool | str:
@@ -32,6 +34,7 @@ class Echo(ListeningSystem):
             return reply
         if byte.isalpha() or (self.buffer and byte == " "):
             self.buffer += byte
+            self.accepted.set()
             return True
         self.buffer = ""
         return False
@@ -60,6 +63,7 @@ class Ticker(SendingSystem):
     def __init__(self, sampling_time: float = 0.01) -> None:
         self.sampling_time = sampling_time  # type: ignore[misc]
         self.value = 0
+        self.unsubscribed = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ticker", daemon=True)
         self._thread.start()
@@ -71,6 +75,10 @@ class Ticker(SendingSystem):
             self.publish(self.MESSAGE.pack(time.time(), sequence + self.value))
             sequence += 1
             deadline += self.sampling_time
+
+    def unsubscribe(self, q: queue.Queue[Any]) -> None:
+        super().unsubscribe(q)
+        self.unsubscribed.set()
 
     def set_value(self, value: str) -> str:
         self.value = int(value)

@@ -3,6 +3,7 @@ broadcast, response delay, quirks Q5, Q9, Q12, Q15 and random input (spec §3-§
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -131,17 +132,28 @@ def test_position_reply_is_signed_big_endian(line: System) -> None:
     assert wire(last(line, frame(4, 0x12, start=0xFC))) == "06 FC 84 FF FF FF FE 7E"
 
 
+class RecordingEvent(threading.Event):
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[float | None] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits.append(timeout)
+        return super().wait(timeout)
+
+
 def test_the_reply_waits_the_response_delay(line: System) -> None:
+    line._stopped = recorder = RecordingEvent()
     request = frame(1, 0x13)
     feed(line, request[:-1])
     started = time.monotonic()
     line.parse(chr(request[-1]))
     assert time.monotonic() - started >= 5 * 0.000512  # quirk Q10: 512 us per unit
+    assert len(recorder.waits) == 1 and 0 < recorder.waits[0] <= 5 * 0.000512  # type: ignore[operator]
     last(line, frame(1, 0x28, b"\x00"))
-    feed(line, request[:-1])
-    started = time.monotonic()
-    line.parse(chr(request[-1]))
-    assert time.monotonic() - started < 5 * 0.000512
+    recorder.waits.clear()
+    assert wire(last(line, request)) == wire(with_ck("06 FA 00 20 11"))
+    assert recorder.waits == []  # multiplier 0: no wait at all
 
 
 def test_soft_reset_answers_even_after_delay_255_and_takes_the_reset_delay() -> None:
@@ -220,15 +232,25 @@ def test_default_line_has_drivers_0_to_31_and_the_module_declares_96_lines() -> 
     assert active_surface.servers[95][0] == ("127.0.0.1", 11095)
 
 
+class WatchedLine(System):
+    """A line that says when its first driver has moved."""
+
+    def __init__(self) -> None:
+        super().__init__(min_usd_index=1, max_usd_index=1)
+        self.moved = threading.Event()
+
+    def motion_step(self, now: float, elapsed: float) -> None:
+        super().motion_step(now, elapsed)
+        if self.drivers[1].position:
+            self.moved.set()
+
+
 def test_the_line_moves_by_itself_on_the_process_motion_clock() -> None:
-    system = System(min_usd_index=1, max_usd_index=1)
+    system = WatchedLine()
     try:
         system.drivers[1].delay_multiplier = 0
         last(system, frame(1, 0x35, (10000).to_bytes(3, "big")))
-        deadline = time.monotonic() + 5.0
-        while system.drivers[1].position == 0:
-            assert time.monotonic() < deadline, "the motion loop did not move the driver within 5 s"
-            time.sleep(0.005)
+        assert system.moved.wait(5.0), "the motion loop did not move the driver within 5 s"
     finally:
         system.system_stop()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -43,13 +42,6 @@ def talk(server: Server, data: bytes, expected: bytes) -> bytes:
     with socket.create_connection(server.l_address, timeout=5.0) as client:  # type: ignore[arg-type]
         client.sendall(data)
         return recv_until(client, lambda d: d.endswith(expected), what=repr(expected))
-
-
-def wait_for(predicate: object, what: str, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
-        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
-        time.sleep(0.002)
 
 
 @pytest.mark.parametrize(
@@ -160,7 +152,8 @@ def test_a_client_that_leaves_is_unsubscribed() -> None:
         with socket.create_connection(server.s_address, timeout=5.0) as client:  # type: ignore[arg-type]
             recv_until(client, lambda d: len(d) >= STATUS_SIZE, what="a status")
             assert len(server.system.subscribers()) == 1
-        wait_for(lambda: not server.system.subscribers(), "unsubscribing the closed client")
+        assert server.system.unsubscribed.wait(5.0), "the closed client was not unsubscribed"
+        assert server.system.subscribers() == []
     finally:
         server.stop()
 

