@@ -1,0 +1,51 @@
+"""--status and --stop through the state files of runs (here a run in a thread of this process)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulators import state
+from simulators.catalog import select
+from simulators.exceptions import NotRunningError
+from simulators.status import status_lines, stop_running
+from simulators.tests.helpers import BackgroundRun, free_offset
+
+
+@pytest.fixture(autouse=True)
+def count_this_process_as_a_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(state, "COMMAND_MARK", "")
+
+
+def test_nothing_running(tmp_path: Path) -> None:
+    assert status_lines(tmp_path) == ["no simulator running"]
+    with pytest.raises(NotRunningError, match=r"no running simulator called 'weather_station' \(nothing is running"):
+        stop_running("weather_station", tmp_path)
+
+
+def test_status_and_stop_one_simulator_then_the_rest(tmp_path: Path) -> None:
+    offset = free_offset([11000 + i for i in range(96)], [12600])
+    background = BackgroundRun(select([], port_offset=offset), tmp_path, port_offset=offset)
+    try:
+        background.wait_line("running")
+        lines = status_lines(tmp_path)
+        assert lines[0].startswith("pid ") and f"port offset {offset}" in lines[0]
+        assert lines[1:] == [
+            f"  active_surface: 96 tcp server(s), listening 127.0.0.1:{11000 + offset}-{11095 + offset}",
+            f"  weather_station: 1 udp server(s), listening 127.0.0.1:{12600 + offset}",
+        ]
+        with pytest.raises(NotRunningError, match=r"running: active_surface, weather_station"):
+            stop_running("acu", tmp_path)
+        (message,) = stop_running("weather_station", tmp_path, timeout=10.0)
+        assert message.startswith("stopped weather_station (pid ")
+        assert status_lines(tmp_path)[1:] == [
+            f"  active_surface: 96 tcp server(s), listening 127.0.0.1:{11000 + offset}-{11095 + offset}"
+        ]
+        assert background.thread.is_alive()
+        (message,) = stop_running("all", tmp_path, timeout=10.0)
+        assert message.startswith("stopped active_surface (pid ")
+        assert background.join() == 0
+    finally:
+        background.stop()
+    assert status_lines(tmp_path) == ["no simulator running"]
