@@ -25,7 +25,6 @@ from __future__ import annotations
 import errno
 import logging
 import selectors
-import socket
 import threading
 import time
 import traceback
@@ -42,6 +41,7 @@ from .exceptions import AgentStartError
 from .ivy_agent import IvyAgentMixin  # Ivy bus: bind_ivy / send_ivy (issue 4)
 from .protocol import Message
 from .transport.native import FrameConnection, NativeEndpoint
+from .transport.wake import Waker
 
 log = logging.getLogger("pyros.agent")
 
@@ -132,8 +132,7 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
         self._inbox: SimpleQueue[Envelope | None] = SimpleQueue()
         self._arrived: deque[Envelope] = deque()  # native messages read by the agent's own thread
         self._selector: selectors.BaseSelector | None = None
-        self._wake_r: socket.socket | None = None
-        self._wake_w: socket.socket | None = None
+        self._waker: Waker | None = None
         self._sleeping = False
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -178,9 +177,7 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
             self.ready.clear()
             self._inbox = SimpleQueue()
             self._arrived.clear()
-            self._wake_r, self._wake_w = socket.socketpair()
-            self._wake_r.setblocking(False)
-            self._wake_w.setblocking(False)
+            self._waker = Waker()
             self._set_state(STARTING)
             self._thread = threading.Thread(target=self._run, name=f"agent-{self.name}", daemon=True)
             self._thread.start()
@@ -273,7 +270,8 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
             self._sleeping = False
         for key, mask in events:
             if key.data is None:
-                self._drain_wake()
+                if self._waker is not None:
+                    self._waker.drain()
             elif native is not None:
                 native.handle(key, mask, self._deliver)
         if native is not None:
@@ -289,18 +287,9 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
             self._wake()
 
     def _wake(self) -> None:
-        try:
-            if self._wake_w is not None:
-                self._wake_w.send(b"\0")
-        except (BlockingIOError, OSError):
-            pass  # already awake (buffer full) or closed
-
-    def _drain_wake(self) -> None:
-        try:
-            while self._wake_r is not None and self._wake_r.recv(4096):
-                pass
-        except (BlockingIOError, OSError):
-            pass
+        waker = self._waker
+        if waker is not None:
+            waker.wake()
 
     def analyze_message(self, envelope: Envelope) -> None:
         """Dispatch one message and send its reply (or error reply)."""
@@ -384,8 +373,8 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
     def _open_endpoints(self) -> bool:
         address = self.address
         self._selector = selectors.DefaultSelector()
-        assert self._wake_r is not None  # created by start()
-        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
+        assert self._waker is not None  # created by start()
+        self._selector.register(self._waker.reader, selectors.EVENT_READ, None)
         self.native = NativeEndpoint(
             address.host,
             address.port,
@@ -447,9 +436,8 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
         if self._selector is not None:
             self._selector.close()
             self._selector = None
-        for sock in (self._wake_r, self._wake_w):
-            if sock is not None:
-                sock.close()
+        if self._waker is not None:
+            self._waker.close()
 
     def _safe_shutdown(self) -> None:
         try:

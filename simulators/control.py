@@ -8,11 +8,11 @@ set a flag (the wake-up byte is written by Python's C-level handler), so they ne
 from __future__ import annotations
 
 import select
-import socket
 import time
 from collections.abc import Callable
 from types import FrameType
 
+from common.transport.wake import Waker
 from simulators.hosting import Server
 from simulators.server import ServerEntry
 
@@ -28,16 +28,15 @@ class RunControl:
     """Stop flag + wake-up socket pair for one process's main loop."""
 
     def __init__(self) -> None:
-        self.wakeup_reader, self._writer = socket.socketpair()
-        self.wakeup_reader.setblocking(False)
-        self._writer.setblocking(False)
+        self._waker = Waker()
+        self.wakeup_reader = self._waker.reader
         self.stop_requested = False
         self._stopped: list[ServerEntry] = []
 
     @property
     def wakeup_fd(self) -> int:
         """For ``signal.set_wakeup_fd``: a signal writes a byte here."""
-        return self._writer.fileno()
+        return self._waker.writer.fileno()
 
     def on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.stop_requested = True
@@ -48,10 +47,7 @@ class RunControl:
         self.wake()
 
     def wake(self) -> None:
-        try:
-            self._writer.send(b"\0")
-        except OSError:
-            pass  # the buffer is full (a wake-up is pending anyway) or the control is closed
+        self._waker.wake()
 
     def server_stopped(self, entry: ServerEntry) -> None:
         """A server stopped by itself (``$system_stop%%%%%``); called from the stopping thread."""
@@ -69,15 +65,10 @@ class RunControl:
         self.drain()
 
     def drain(self) -> None:
-        try:
-            while self.wakeup_reader.recv(4096):
-                pass
-        except OSError:
-            pass
+        self._waker.drain()
 
     def close(self) -> None:
-        self.wakeup_reader.close()
-        self._writer.close()
+        self._waker.close()
 
 
 class ServerGroup:

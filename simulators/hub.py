@@ -15,6 +15,8 @@ import socket
 import threading
 from collections.abc import Callable
 
+from common.transport.wake import Waker
+
 logger = logging.getLogger("pyros.simulators")
 
 ReadyCallback = Callable[[], None]
@@ -28,8 +30,7 @@ class Hub:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._selector: selectors.BaseSelector | None = None
-        self._wake_r: socket.socket | None = None
-        self._wake_w: socket.socket | None = None
+        self._waker: Waker | None = None
         self._thread: threading.Thread | None = None
         self._callbacks: dict[socket.socket, ReadyCallback] = {}
         self._to_add: dict[socket.socket, ReadyCallback] = {}
@@ -82,21 +83,16 @@ class Hub:
         if self._thread is not None:
             return
         self._selector = selectors.DefaultSelector()
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)
-        self._wake_w.setblocking(False)
-        self._selector.register(self._wake_r, selectors.EVENT_READ)
+        self._waker = Waker()
+        self._selector.register(self._waker.reader, selectors.EVENT_READ)
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
 
     def _wake(self) -> None:
         with self._lock:
-            wake_w = self._wake_w
-        if wake_w is not None:
-            try:
-                wake_w.send(b"\0")
-            except (BlockingIOError, OSError):
-                pass  # a wake-up is already pending, or the hub just closed
+            waker = self._waker
+        if waker is not None:
+            waker.wake()  # a no-op when a wake-up is pending or the hub just closed
 
     def _run(self) -> None:
         selector = self._selector
@@ -109,8 +105,8 @@ class Hub:
                     self._close()
                     return
             for key, _events in selector.select():
-                if key.fileobj is self._wake_r:
-                    self._drain_wake()
+                if self._waker is not None and key.fileobj is self._waker.reader:
+                    self._waker.drain()
                     continue
                 with self._lock:
                     callback = self._callbacks.get(key.fileobj)  # type: ignore[call-overload]
@@ -138,13 +134,6 @@ class Hub:
         for done in removes.values():
             done.set()
 
-    def _drain_wake(self) -> None:
-        try:
-            while self._wake_r is not None and self._wake_r.recv(4096):
-                pass
-        except (BlockingIOError, OSError):
-            pass
-
     @staticmethod
     def _call(callback: ReadyCallback) -> None:
         try:
@@ -156,10 +145,10 @@ class Hub:
         """Called with the lock held, by the hub thread, once nothing is watched."""
         if self._selector is not None:
             self._selector.close()
-        for sock in (self._wake_r, self._wake_w):
-            if sock is not None:
-                sock.close()
-        self._selector = self._wake_r = self._wake_w = None
+        if self._waker is not None:
+            self._waker.close()
+        self._selector = None
+        self._waker = None
         self._thread = None
         self._changed.notify_all()
 

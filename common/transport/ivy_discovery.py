@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from ..protocol.exceptions import IvyBusAddressError, IvyMalformedAnnounceError
 from ..protocol.ivy import PROTOCOL_VERSION, Announce, decode_announce, encode_announce, is_multicast
+from .wake import Waker
 
 log = logging.getLogger("pyros.ivy")
 
@@ -41,7 +42,7 @@ class IvyDiscovery:
         self.bind_host = bind_host if bind_host is not None else (addresses[0] if len(addresses) == 1 else "")
         self.agent_id = ""
         self._sock: socket.socket | None = None
-        self._wake_r, self._wake_w = socket.socketpair()
+        self._waker = Waker()
         self._thread: threading.Thread | None = None
         self._stopping = False
 
@@ -60,7 +61,7 @@ class IvyDiscovery:
                 sock.sendto(datagram, (address, self.port))
         except BaseException:
             sock.close()
-            self._close_wake()
+            self._waker.close()
             raise
         self._sock = sock
         self._thread = threading.Thread(target=self._listen, name=f"ivy-{self.name}-udp", daemon=True)
@@ -72,10 +73,10 @@ class IvyDiscovery:
             return
         with selectors.DefaultSelector() as sel:
             sel.register(sock, selectors.EVENT_READ)
-            sel.register(self._wake_r, selectors.EVENT_READ)
+            sel.register(self._waker.reader, selectors.EVENT_READ)
             while not self._stopping:
                 for key, _ in sel.select():
-                    if key.fileobj is self._wake_r:
+                    if key.fileobj is self._waker.reader:
                         return
                     self._receive_one(sock)
 
@@ -108,17 +109,10 @@ class IvyDiscovery:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping = True
-        try:
-            self._wake_w.send(b"x")
-        except OSError:
-            pass
+        self._waker.wake()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
         if self._sock is not None:
             self._sock.close()
             self._sock = None
-        self._close_wake()
-
-    def _close_wake(self) -> None:
-        self._wake_r.close()
-        self._wake_w.close()
+        self._waker.close()

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..protocol import FrameTooLargeError, ProtocolError
 from ..protocol.pymasep import BYE, Frame, frame_decoder
+from .wake import Waker
 
 log = logging.getLogger("pyros.pymasep")
 
@@ -271,7 +272,7 @@ class Listener:
             self.socket.close()
             raise
         self.socket.setblocking(False)
-        self._wake_r, self._wake_w = socket.socketpair()
+        self._waker = Waker()
         self._thread: threading.Thread | None = None
         self._workers: dict[threading.Thread, socket.socket] = {}
         self._lock = threading.Lock()
@@ -294,10 +295,10 @@ class Listener:
     def _accept_loop(self, on_accept: AcceptHandler) -> None:
         with selectors.DefaultSelector() as sel:
             sel.register(self.socket, selectors.EVENT_READ)
-            sel.register(self._wake_r, selectors.EVENT_READ)
+            sel.register(self._waker.reader, selectors.EVENT_READ)
             while not self._stopping:
                 for key, _ in sel.select():
-                    if key.fileobj is self._wake_r:
+                    if key.fileobj is self._waker.reader:
                         return
                     self._accept_one(on_accept)
 
@@ -338,10 +339,7 @@ class Listener:
         """Stop accepting, close the socket, interrupt the running workers (their sockets are shut
         down: a handshake in progress fails at once) and wait for them."""
         self._stopping = True
-        try:
-            self._wake_w.send(b"x")
-        except OSError:
-            pass
+        self._waker.wake()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
         self.socket.close()
@@ -355,8 +353,7 @@ class Listener:
         for worker in workers:
             if worker is not threading.current_thread():
                 worker.join(timeout)
-        self._wake_r.close()
-        self._wake_w.close()
+        self._waker.close()
 
 
 def _label(addr: Any) -> str:

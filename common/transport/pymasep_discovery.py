@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from ..protocol import PymasepDecodeError
 from ..protocol.pymasep import DISCOVERY_REQUEST, decode_announcement, encode_announcement
+from .wake import Waker
 
 log = logging.getLogger("pyros.pymasep")
 
@@ -44,7 +45,7 @@ class AnnouncementResponder:
         self.ready = threading.Event()
         self.answered = 0
         self.sock = _bound_udp_socket(address, port)
-        self._wake_r, self._wake_w = socket.socketpair()
+        self._waker = Waker()
         self._thread: threading.Thread | None = None
 
     @property
@@ -61,10 +62,10 @@ class AnnouncementResponder:
     def _loop(self) -> None:
         with selectors.DefaultSelector() as sel:
             sel.register(self.sock, selectors.EVENT_READ)
-            sel.register(self._wake_r, selectors.EVENT_READ)
+            sel.register(self._waker.reader, selectors.EVENT_READ)
             while True:
                 for key, _ in sel.select():
-                    if key.fileobj is self._wake_r:
+                    if key.fileobj is self._waker.reader:
                         return
                     self._answer_one()
 
@@ -85,15 +86,11 @@ class AnnouncementResponder:
             log.warning("%s: cannot answer discovery request from %s: %s", self.name, requester, exc)
 
     def stop(self, timeout: float = 5.0) -> None:
-        try:
-            self._wake_w.send(b"x")
-        except OSError:
-            pass
+        self._waker.wake()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
         self.sock.close()
-        self._wake_r.close()
-        self._wake_w.close()
+        self._waker.close()
 
 
 def _bound_udp_socket(address: str, port: int) -> socket.socket:

@@ -14,6 +14,8 @@ import socket
 import threading
 from collections.abc import Callable
 
+from .wake import Waker
+
 log = logging.getLogger("pyros.transport")
 
 ConnectionHandler = Callable[[socket.socket, tuple[str, int]], None]
@@ -28,7 +30,7 @@ class ThreadedTCPServer:
         self.backlog = backlog
         self.ready = threading.Event()
         self._sock: socket.socket | None = None
-        self._wake_r, self._wake_w = socket.socketpair()
+        self._waker = Waker()
         self._accept_thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._connections: dict[socket.socket, threading.Thread] = {}
@@ -56,7 +58,7 @@ class ThreadedTCPServer:
             sock.listen(self.backlog)
         except BaseException:
             sock.close()
-            self._close_wake()
+            self._waker.close()
             raise
         sock.setblocking(False)
         self._sock = sock
@@ -68,10 +70,10 @@ class ThreadedTCPServer:
         assert self._sock is not None  # set by start() before this thread exists
         with selectors.DefaultSelector() as sel:
             sel.register(self._sock, selectors.EVENT_READ)
-            sel.register(self._wake_r, selectors.EVENT_READ)
+            sel.register(self._waker.reader, selectors.EVENT_READ)
             while not self._stopping:
                 for key, _ in sel.select():
-                    if key.fileobj is self._wake_r:
+                    if key.fileobj is self._waker.reader:
                         return
                     self._accept_one()
 
@@ -106,10 +108,7 @@ class ThreadedTCPServer:
     def shutdown(self) -> None:
         """Stop accepting new connections."""
         self._stopping = True
-        try:
-            self._wake_w.send(b"x")
-        except OSError:
-            pass
+        self._waker.wake()
         if self._accept_thread is not None and self._accept_thread is not threading.current_thread():
             self._accept_thread.join()
 
@@ -126,11 +125,7 @@ class ThreadedTCPServer:
     def server_close(self) -> None:
         if self._sock is not None:
             self._sock.close()
-        self._close_wake()
-
-    def _close_wake(self) -> None:
-        self._wake_r.close()
-        self._wake_w.close()
+        self._waker.close()
 
     def join(self, timeout: float = 5.0) -> None:
         with self._lock:
