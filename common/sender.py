@@ -192,7 +192,7 @@ def _build(message: str, params: dict[str, Any] | None, sender: str | None, kind
 
 def _frame(message: Message) -> bytes:
     try:
-        return frame_message(message)
+        return frame_message(message, _setting("PYROS_MAX_FRAME_SIZE", DEFAULT_MAX_FRAME_SIZE))
     except ProtocolError as exc:
         raise InvalidMessageError(f"message {message.type!r} is too large: {exc}") from None
     except (TypeError, ValueError) as exc:
@@ -213,6 +213,10 @@ def _remote_error(agent_name: str, reply: Message) -> PeerError:
 
 
 def _default_timeout() -> float:
+    return float(_setting("PYROS_SEND_TIMEOUT", 5.0))
+
+
+def _setting(name: str, default: Any) -> Any:
     from django.conf import settings
 
-    return float(getattr(settings, "PYROS_SEND_TIMEOUT", 5.0)) if settings.configured else 5.0
+    return getattr(settings, name, default) if settings.configured else default

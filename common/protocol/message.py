@@ -89,9 +89,11 @@ def encode_message(message: Message) -> bytes:
 
 def decode_message(payload: bytes) -> Message:
     try:
-        obj = _loads(payload)
+        text = payload.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MalformedMessageError(f"payload is not UTF-8: {exc}") from None
+    try:
+        obj = _loads(text)
     except ValueError as exc:
         raise MalformedMessageError(f"payload is not JSON: {exc}") from None
     except RecursionError:

@@ -1,0 +1,57 @@
+"""Run agents headless until SIGINT/SIGTERM (what ``manage.py runagents`` hands off to)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from types import FrameType
+
+from .agent import RUNNING, Agent
+from .runtime import AgentRuntime
+
+
+def run_agents(
+    runtime: AgentRuntime,
+    names: Sequence[str],
+    out: Callable[[str], None],
+    err: Callable[[str], None],
+    ready_timeout: float = 10.0,
+) -> int:
+    """Start ``names`` (all when empty), report each, wait for a signal, stop them. Returns the number
+    of agents that could not start."""
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, _setter(stop)) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        agents = runtime.start(list(names) or None)
+        failed = _report(agents, out, err, ready_timeout)
+        if failed == len(agents):
+            return failed
+        out(f"{len(agents) - failed} agent(s) running; press Ctrl+C (or send SIGTERM) to stop.")
+        stop.wait()
+        out("stopping agents ...")
+        return failed
+    finally:
+        runtime.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _report(agents: list[Agent], out: Callable[[str], None], err: Callable[[str], None], timeout: float) -> int:
+    failed = 0
+    for agent in agents:
+        agent.ready.wait(timeout)
+        if agent.state == RUNNING and agent.bound_address is not None:
+            host, port = agent.bound_address
+            out(f"agent {agent.name} listening on {host}:{port}")
+        else:
+            failed += 1
+            err(f"agent {agent.name} did not start ({agent.state}): {agent.stats.last_error or 'no detail'}")
+    return failed
+
+
+def _setter(event: threading.Event) -> Callable[[int, FrameType | None], None]:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        event.set()
+
+    return handler

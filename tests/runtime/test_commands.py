@@ -1,0 +1,138 @@
+"""manage.py commands in real subprocesses: runagents, sendmessage, and the autostart guard."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import free_port
+from .proc import ROOT, Proc, child_env
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    config = tmp_path / "agents.ini"
+    config.write_text(f"[alert_manager]\nport = {free_port()}\n[scheduler]\nport = {free_port()}\n")
+    return child_env(PYROS_AGENT_CONFIG=str(config), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+
+
+@pytest.fixture
+def procs():
+    started: list[Proc] = []
+    yield started
+    for proc in started:
+        if proc.popen.poll() is None:
+            proc.kill()
+
+
+def run(*args: str, env: dict[str, str], timeout: float = 60) -> tuple[int, str]:
+    proc = Proc.manage(*args, env=env)
+    code = proc.wait(timeout)
+    return code, proc.output
+
+
+@pytest.mark.parametrize("sig", [pytest.param(signal.SIGTERM, id="SIGTERM"), pytest.param(signal.SIGINT, id="SIGINT")])
+def test_runagents_serves_until_a_signal_then_exits_0(env, procs, sig):
+    proc = Proc.manage("runagents", env=env)
+    procs.append(proc)
+    port = int(proc.expect(r"agent scheduler listening on 127\.0\.0\.1:(\d+)").group(1))
+    proc.expect(r"agent\(s\) running")
+    code, out = run("sendmessage", "scheduler", "Observation finished", "--params", '{"id": 3}', env=env)
+    assert code == 0, out
+    assert '"acknowledged": 3' in out
+    proc.signal(sig)
+    assert proc.wait() == 0, proc.output
+    assert "stopping agents" in proc.output
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_runagents_reports_a_port_taken_by_another_process(env, procs, tmp_path):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        config = tmp_path / "taken.ini"
+        config.write_text(f"[alert_manager]\nport = {taken}\n[scheduler]\nport = {free_port()}\n")
+        env["PYROS_AGENT_CONFIG"] = str(config)
+        proc = Proc.manage("runagents", env=env)
+        procs.append(proc)
+        proc.expect(rf"agent alert_manager did not start \(port in use\): cannot listen on 127\.0\.0\.1:{taken}")
+        proc.expect(r"agent scheduler listening")
+        proc.signal(signal.SIGTERM)
+        assert proc.wait() == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param(["nobody", "PING"], "unknown agent 'nobody'", id="unknown-agent"),
+        pytest.param(["scheduler", "PING", "--params", "{oops"], "--params is not valid JSON", id="bad-json"),
+        pytest.param(["scheduler", "PING", "--params", "[1]"], "--params must be a JSON object", id="not-object"),
+        pytest.param(["scheduler", "PING"], "agent 'scheduler' unreachable at 127.0.0.1:", id="unreachable"),
+    ],
+)
+def test_sendmessage_errors_are_clear(env, args, expected):
+    code, out = run("sendmessage", *args, env=env)
+    assert code == 1 and expected in out, out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["migrate", "--noinput"], id="migrate"),
+        pytest.param(["makemigrations", "--check", "--dry-run"], id="makemigrations"),
+        pytest.param(["check"], id="check"),
+        pytest.param(
+            ["shell", "-c", "import threading; print(sorted(t.name for t in threading.enumerate()))"], id="shell"
+        ),
+        pytest.param(["collectstatic", "--noinput", "--dry-run"], id="collectstatic"),
+        pytest.param(["test", "tests/runtime/test_framing.py::test_header_layouts"], id="test"),
+    ],
+)
+def test_agents_never_start_during(env, args):
+    code, out = run(*args, env=env)
+    assert code == 0, out
+    assert "starting agents" not in out and "listening on" not in out, out
+    if args[0] == "shell":
+        assert "agent-" not in out
+    if args[0] == "test":
+        assert "1 passed" in out  # manage.py test ran the pytest suite
+
+
+def test_runserver_noreload_starts_the_agents(env, procs):
+    proc = Proc.manage("runserver", "--noreload", f"127.0.0.1:{free_port()}", env=env)
+    procs.append(proc)
+    proc.expect(r"starting agents: runserver --noreload")
+    proc.expect(r"agent scheduler listening")
+    proc.signal(signal.SIGTERM)
+    proc.wait()
+
+
+def test_runserver_starts_agents_only_in_the_reloader_child(env, procs):
+    proc = Proc.manage("runserver", f"127.0.0.1:{free_port()}", env=env)
+    procs.append(proc)
+    proc.expect(r"starting agents: runserver \(autoreloader child\)")
+    proc.expect(r"agent scheduler listening")
+    proc.expect(r"Quit the server with")
+    proc.signal(signal.SIGTERM)
+    proc.wait()
+    assert proc.output.count("starting agents") == 1, proc.output
+
+
+def test_asgi_server_process_starts_the_agents(env, procs):
+    daphne = str(Path(sys.executable).with_name("daphne"))
+    proc = Proc([daphne, "-b", "127.0.0.1", "-p", str(free_port()), "pyros.asgi:application"], env)
+    procs.append(proc)
+    proc.expect(r"starting agents: ASGI server \(daphne\)")
+    proc.expect(r"agent alert_manager listening")
+    proc.signal(signal.SIGTERM)
+    proc.wait()
+
+
+def test_manage_py_is_at_the_root():
+    assert (ROOT / "manage.py").exists()
