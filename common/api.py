@@ -4,7 +4,7 @@
 - ``POST /api/agents/<name>/messages/`` ``{"message", "params", "timeout"}``: inject a message
   (``common.inject``): 200 reply, 400 bad body, 404 unknown agent, 502 the agent answered with an
   error, 503 unreachable, 504 timeout.
-- ``GET /api/messages/?agent=<name>``: the message log, newest first, paginated.
+- ``GET /api/messages/?agent=<name>&page=<n>&page_size=<n>``: the message log, newest first, paginated.
 - ``POST /api/token/`` ``{"username", "password"}``: the user's API token (or ``manage.py
   drf_create_token <username>``); send it as ``Authorization: Token <key>``.
 
@@ -21,6 +21,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -94,9 +95,15 @@ class AgentMessageView(APIView):
         return Response(result.body(), status=result.status_code)
 
 
+class MessageLogPagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
 class MessageLogListView(generics.ListAPIView[MessageLog]):
     permission_classes = [IsAuthenticated]
     serializer_class = MessageLogSerializer
+    pagination_class = MessageLogPagination
 
     @extend_schema(
         operation_id="messages_list",
