@@ -36,6 +36,9 @@ class Heartbeat:
         self.interval = float(getattr(settings, "PYROS_HEARTBEAT_INTERVAL", 1.0) if interval is None else interval)
         self.beats = 0
         self.last_error: str | None = None
+        # Held while a beat writes: a reader that must not overlap with the writes can take it.
+        self.db_lock = threading.Lock()
+        self._beat_done = threading.Condition()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -79,6 +82,17 @@ class Heartbeat:
     def beat(self) -> None:
         """Persist the status of this runtime's started agents, and publish it as events."""
         statuses = [status for status in self.runtime.status() if status["state"] != NOT_STARTED]
+        with self.db_lock:
+            self._persist(statuses)
+        with self._beat_done:
+            self.beats += 1
+            self._beat_done.notify_all()
+        for status in statuses:
+            agent = self.runtime.agent(status["name"])
+            if agent is not None:
+                self.relay.on_agent_event(agent, "heartbeat")
+
+    def _persist(self, statuses: list[dict[str, Any]]) -> None:
         close_old_connections()
         try:
             for status in statuses:
@@ -91,11 +105,12 @@ class Heartbeat:
             self.last_error = text
         finally:
             connection.close()
-        self.beats += 1
-        for status in statuses:
-            agent = self.runtime.agent(status["name"])
-            if agent is not None:
-                self.relay.on_agent_event(agent, "heartbeat")
+
+    def wait_for_beats(self, count: int, timeout: float) -> bool:
+        """Wait until ``count`` more beats are done (False on timeout)."""
+        with self._beat_done:
+            target = self.beats + count
+            return self._beat_done.wait_for(lambda: self.beats >= target, timeout)
 
 
 def write_status(status: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from django.test import Client
 from common import runtime as runtime_module
 from common.agent import Agent
 from common.config import AgentAddress
+from common.events import EventRelay
 from common.heartbeat import Heartbeat, install
 from common.protocol import Message
 from common.runtime import AgentRuntime
@@ -60,10 +61,12 @@ def no_thread_left_behind() -> Iterator[None]:
     before = set(threading.enumerate())
     yield
     Sender.close_all()
-    leftover = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    # Worker threads of executors (asgiref's, the event loop's) are pooled for the process: not ours.
+    pooled = ("ThreadPoolExecutor", "asyncio_")
+    leftover = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.name.startswith(pooled)]
     for thread in leftover:
         thread.join(5)
-    still = [t.name for t in leftover if t.is_alive() and not t.name.startswith(("ThreadPoolExecutor", "asyncio_"))]
+    still = [t.name for t in leftover if t.is_alive()]
     assert not still, f"threads left running after the test: {still}"
 
 
@@ -81,10 +84,10 @@ def agent_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def _runtime(monkeypatch: pytest.MonkeyPatch, heartbeat: bool) -> Iterator[AgentRuntime]:
+def _runtime(monkeypatch: pytest.MonkeyPatch, hook: Callable[[AgentRuntime], Any] | None) -> Iterator[AgentRuntime]:
     rt = AgentRuntime()
-    if heartbeat:
-        install(rt)
+    if hook is not None:
+        hook(rt)
     for name in ("echo", "other"):
         rt.register(name, lambda name=name: EchoAgent(name))  # type: ignore[misc]
     monkeypatch.setattr(runtime_module, "runtime", rt)
@@ -100,19 +103,32 @@ def _runtime(monkeypatch: pytest.MonkeyPatch, heartbeat: bool) -> Iterator[Agent
         rt.stop()
 
 
+def _with_events(rt: AgentRuntime) -> None:
+    relay = EventRelay()
+    rt.add_status_listener(relay.on_agent_event)
+    rt.add_lifecycle_hook(lambda rt: None, lambda rt: relay.close())
+
+
 @pytest.fixture
 def agents(agent_config: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AgentRuntime]:
-    """This process's runtime with echo and other running (no heartbeat thread: no DB writes)."""
-    yield from _runtime(monkeypatch, heartbeat=False)
+    """This process's runtime with echo and other running (no heartbeat, no events)."""
+    yield from _runtime(monkeypatch, None)
 
 
 @pytest.fixture
-def live_agents(
+def live_agents(agent_config: Path, monkeypatch: pytest.MonkeyPatch, transactional_db: None) -> Iterator[AgentRuntime]:
+    """The same, publishing status events on the channel layer (no heartbeat: the in-memory SQLite
+    of the tests locks a table for a whole write, so a second writing thread would make others fail)."""
+    yield from _runtime(monkeypatch, _with_events)
+
+
+@pytest.fixture
+def beating_agents(
     agent_config: Path, monkeypatch: pytest.MonkeyPatch, transactional_db: None, settings: Any
 ) -> Iterator[AgentRuntime]:
-    """The same with heartbeats and status events (the heartbeat thread writes: transactional DB)."""
-    settings.PYROS_HEARTBEAT_INTERVAL = 0.2
-    yield from _runtime(monkeypatch, heartbeat=True)
+    """The same with heartbeats (and events) as ``CommonConfig.ready()`` installs them."""
+    settings.PYROS_HEARTBEAT_INTERVAL = 0.1
+    yield from _runtime(monkeypatch, install)
 
 
 def heartbeat_of(rt: AgentRuntime) -> Heartbeat:
