@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from .events import EventRelay
-from .status import HOSTNAME, LIVE_STATES, NOT_STARTED, is_fresh, to_datetime
+from .status import HOSTNAME, LIVE_STATES, NOT_STARTED, is_fresh, runtime_status, to_datetime
 
 if TYPE_CHECKING:
     from .agent import Agent
@@ -34,7 +34,8 @@ class Heartbeat:
         self.runtime = runtime
         self.relay = relay
         self.interval = float(getattr(settings, "PYROS_HEARTBEAT_INTERVAL", 1.0) if interval is None else interval)
-        self.beats = 0
+        self.beats = 0  # beats done
+        self._started = 0  # beats begun
         self.last_error: str | None = None
         # Held while a beat writes: a reader that must not overlap with the writes can take it.
         self.db_lock = threading.Lock()
@@ -81,11 +82,19 @@ class Heartbeat:
 
     def beat(self) -> None:
         """Persist the status of this runtime's started agents, and publish it as events."""
-        statuses = [status for status in self.runtime.status() if status["state"] != NOT_STARTED]
-        with self.db_lock:
-            self._persist(statuses)
         with self._beat_done:
-            self.beats += 1
+            self._started += 1
+            number = self._started
+        try:
+            statuses = [status for status in runtime_status(self.runtime) if status["state"] != NOT_STARTED]
+        except (OSError, RuntimeError) as exc:
+            log.warning("heartbeat skipped: the agents' status could not be read: %s", exc)
+            statuses = []
+        else:
+            with self.db_lock:
+                self._persist(statuses)
+        with self._beat_done:
+            self.beats = number
             self._beat_done.notify_all()
         for status in statuses:
             agent = self.runtime.agent(status["name"])
@@ -107,9 +116,9 @@ class Heartbeat:
             connection.close()
 
     def wait_for_beats(self, count: int, timeout: float) -> bool:
-        """Wait until ``count`` more beats are done (False on timeout)."""
+        """Wait until ``count`` beats that begin after this call are done (False on timeout)."""
         with self._beat_done:
-            target = self.beats + count
+            target = self._started + count
             return self._beat_done.wait_for(lambda: self.beats >= target, timeout)
 
 

@@ -26,6 +26,7 @@ from .exceptions import ConfigError
 if TYPE_CHECKING:
     from .agent import Agent
     from .models import AgentStatus
+    from .runtime import AgentRuntime
 
 log = logging.getLogger("pyros.status")
 
@@ -128,6 +129,18 @@ def merge(local: dict[str, Any] | None, row: AgentStatus | None, now: datetime) 
     return local
 
 
+def runtime_status(rt: AgentRuntime) -> list[dict[str, Any]]:
+    """``rt.status()``, retried: read from another thread while an agent stops, ``Agent.status()`` can
+    meet its listening socket closed under it (OSError / RuntimeError)."""
+    for attempt in range(3):
+        try:
+            return rt.status()
+        except (OSError, RuntimeError):
+            if attempt == 2:
+                raise
+    return []  # pragma: no cover
+
+
 def agent_views(only: str | None = None) -> list[dict[str, Any]]:
     """Every agent known to the configuration or to this process's runtime (DB access: sync only)."""
     from .models import AgentStatus
@@ -136,7 +149,7 @@ def agent_views(only: str | None = None) -> list[dict[str, Any]]:
     addresses = _config_addresses()
     local = {
         status["name"]: from_local(status, now)
-        for status in runtime_module.runtime.status()
+        for status in runtime_status(runtime_module.runtime)
         if status["state"] != NOT_STARTED
     }
     names = list(dict.fromkeys([*addresses, *runtime_module.runtime.names()]))

@@ -84,7 +84,7 @@ def agent_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def _runtime(monkeypatch: pytest.MonkeyPatch, hook: Callable[[AgentRuntime], Any] | None) -> Iterator[AgentRuntime]:
+def runtime_with(monkeypatch: pytest.MonkeyPatch, hook: Callable[[AgentRuntime], Any] | None) -> Iterator[AgentRuntime]:
     rt = AgentRuntime()
     if hook is not None:
         hook(rt)
@@ -112,14 +112,14 @@ def _with_events(rt: AgentRuntime) -> None:
 @pytest.fixture
 def agents(agent_config: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AgentRuntime]:
     """This process's runtime with echo and other running (no heartbeat, no events)."""
-    yield from _runtime(monkeypatch, None)
+    yield from runtime_with(monkeypatch, None)
 
 
 @pytest.fixture
 def live_agents(agent_config: Path, monkeypatch: pytest.MonkeyPatch, transactional_db: None) -> Iterator[AgentRuntime]:
     """The same, publishing status events on the channel layer (no heartbeat: the in-memory SQLite
     of the tests locks a table for a whole write, so a second writing thread would make others fail)."""
-    yield from _runtime(monkeypatch, _with_events)
+    yield from runtime_with(monkeypatch, _with_events)
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def beating_agents(
 ) -> Iterator[AgentRuntime]:
     """The same with heartbeats (and events) as ``CommonConfig.ready()`` installs them."""
     settings.PYROS_HEARTBEAT_INTERVAL = 0.1
-    yield from _runtime(monkeypatch, install)
+    yield from runtime_with(monkeypatch, install)
 
 
 def heartbeat_of(rt: AgentRuntime) -> Heartbeat:

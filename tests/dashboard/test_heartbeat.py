@@ -6,18 +6,21 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection
 
+from common.heartbeat import install
 from common.models import AgentStatus
 from common.runtime import AgentRuntime
 from common.sender import Sender
 from common.status import HOSTNAME
 
-from .conftest import heartbeat_of
+from .conftest import heartbeat_of, runtime_with
 
 
 def rows(rt: AgentRuntime) -> dict[str, AgentStatus]:
@@ -39,13 +42,19 @@ def test_every_started_agent_is_persisted(beating_agents: AgentRuntime) -> None:
     assert datetime.now(UTC) - echo.heartbeat_at < timedelta(seconds=5)
 
 
-def test_a_state_change_is_persisted_at_once(beating_agents: AgentRuntime) -> None:
-    hb = heartbeat_of(beating_agents)
-    hb.interval = 60.0  # from now on only a state change can cause a beat before the test's timeout
-    assert hb.wait_for_beats(1, 5), "no heartbeat within 5 s"
-    beating_agents.agent("other").stop()
+@pytest.fixture
+def slow_beating_agents(
+    agent_config: Path, monkeypatch: pytest.MonkeyPatch, transactional_db: None, settings: Any
+) -> Iterator[AgentRuntime]:
+    settings.PYROS_HEARTBEAT_INTERVAL = 60.0  # only a state change can cause a beat within the test
+    yield from runtime_with(monkeypatch, install)
+
+
+def test_a_state_change_is_persisted_at_once(slow_beating_agents: AgentRuntime) -> None:
+    hb = heartbeat_of(slow_beating_agents)
+    slow_beating_agents.agent("other").stop()
     assert hb.wait_for_beats(1, 5), "the state change did not wake the heartbeat thread"
-    assert rows(beating_agents)["other"].state == "stopped"
+    assert rows(slow_beating_agents)["other"].state == "stopped"
 
 
 def test_stop_writes_the_last_word_and_ends_the_thread(beating_agents: AgentRuntime) -> None:
