@@ -10,7 +10,7 @@ from django.shortcuts import render
 from .permissions import can_inject
 
 
-@login_required
+@login_required(login_url="login")
 def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "can_inject": can_inject(request.user),

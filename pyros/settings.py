@@ -172,7 +172,11 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "pyros API",
-    "DESCRIPTION": "Status of the pyros agents, message injection and the message log.",
+    "DESCRIPTION": (
+        "Status of the pyros agents, message injection and the message log. Sign in with a session, or "
+        "send `Authorization: Token <key>`: get the key with POST /api/token/ {username, password} or "
+        "`python manage.py drf_create_token <username>`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",  # served from drf-spectacular-sidecar's static files: no CDN

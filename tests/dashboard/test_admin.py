@@ -96,10 +96,24 @@ def test_admins_are_read_only(make_user: Any, url: str) -> None:
 def test_dashboard_page_needs_a_signed_in_user(make_user: Any) -> None:
     anonymous = Client().get("/")
     assert anonymous.status_code == 302
-    assert anonymous["Location"] == "/admin/login/?next=/"
+    assert anonymous["Location"] == "/login/?next=/"
     reader = signed_in(make_user("reader")).get("/")
     assert reader.status_code == 200
     html = reader.content.decode()
     assert "common/dashboard.js" in html and 'data-can-inject="false"' in html
     operator = signed_in(make_user("operator", perm=True)).get("/")
     assert 'data-can-inject="true"' in operator.content.decode()
+
+
+def test_any_active_user_signs_in_on_the_dashboard_login_page(make_user: Any) -> None:
+    make_user("reader")  # not staff: the admin's login page would refuse this user
+    client = Client()
+    assert client.get("/login/?next=/").status_code == 200
+    wrong = client.post("/login/", {"username": "reader", "password": "nope", "next": "/"})
+    assert 'id="login-error"' in wrong.content.decode()
+    signed = client.post("/login/", {"username": "reader", "password": "pw-12345", "next": "/"})
+    assert (signed.status_code, signed["Location"]) == (302, "/")
+    assert client.get("/").status_code == 200
+    out = client.post("/logout/")
+    assert (out.status_code, out["Location"]) == (302, "/login/")
+    assert client.get("/").status_code == 302

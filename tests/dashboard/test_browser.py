@@ -46,10 +46,10 @@ def test_dashboard_in_a_real_browser(server: tuple[Stack, str]) -> None:
             page = browser.new_page()
             page.set_default_timeout(10_000)
             page.goto(base + "/")
-            assert "/admin/login/" in page.url  # anonymous: sign in first
+            assert "/login/?next=/" in page.url  # anonymous: sign in first
             page.fill("#id_username", "admin")
             page.fill("#id_password", PASSWORD)
-            page.click("input[type=submit]")
+            page.click("#login-form button[type=submit]")
             page.wait_for_url(base + "/")
 
             for name in ("alert_manager", "scheduler"):

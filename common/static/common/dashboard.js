@@ -191,5 +191,10 @@
   }
 
   setInterval(render, 500); // ages and silent agents
+  // Agents of another process reach this page as events only through a shared channel layer (Redis);
+  // a fresh snapshot (their persisted heartbeats) every few seconds covers the other cases.
+  setInterval(function () {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "snapshot" }));
+  }, Math.max(1000, (maxAge * 1000) / 2));
   connect();
 })();
