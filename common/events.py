@@ -86,7 +86,7 @@ class EventRelay:
         self.interval = float(getattr(settings, "PYROS_STATUS_EVENT_INTERVAL", 0.05) if interval is None else interval)
         self._lock = threading.Lock()
         self._last: dict[str, float] = {}
-        self._pending: set[str] = set()
+        self._pending: dict[str, float] = {}  # agent -> when its coalesced event is due
         self._own: _LoopThread | None = None
 
     # --- the listener (runs in agent threads: cheap) -----------------------------------------------
@@ -100,12 +100,12 @@ class EventRelay:
             wait = self._last.get(name, -1e9) + self.interval - now
             if event == "state" or wait <= 0:
                 self._last[name] = now
-                self._pending.discard(name)
+                self._pending.pop(name, None)
                 wait = 0.0
-            elif name in self._pending:
+            elif now < self._pending.get(name, -1e9) + 1.0:  # (a flush lost with its loop is forgotten)
                 return
             else:
-                self._pending.add(name)
+                self._pending[name] = now + wait
         if wait <= 0:
             self._post(loop, self._send(from_agent(agent)))
         else:
@@ -114,9 +114,8 @@ class EventRelay:
     def _flush(self, agent: Agent) -> None:
         """Runs in the loop at the end of an interval: send the coalesced event."""
         with self._lock:
-            if agent.name not in self._pending:
+            if self._pending.pop(agent.name, None) is None:
                 return
-            self._pending.discard(agent.name)
             self._last[agent.name] = time.monotonic()
         task = asyncio.ensure_future(self._send(from_agent(agent)))
         task.add_done_callback(_log_failure)
