@@ -32,8 +32,8 @@ def free_port() -> int:
 class EchoAgent(Agent):
     """Echo returns its params; Fail raises ValueError("boom"); Hold blocks until released."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__(name, address=AgentAddress(name, "127.0.0.1", 0, {}, "test"))
+    def __init__(self, name: str, port: int = 0) -> None:
+        super().__init__(name, address=AgentAddress(name, "127.0.0.1", port, {}, "test"))
         self.release = threading.Event()
         self.actions_by_message = {"Echo": self.echo, "Fail": self.fail, "Hold": self.hold}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -220,3 +221,20 @@ def test_schema_and_offline_swagger_ui_are_served(make_user: Any) -> None:
     html = docs.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
+
+
+def test_an_agent_whose_port_is_taken_shows_port_in_use(agents: AgentRuntime, make_user: Any) -> None:
+    from .conftest import EchoAgent
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        agents.register("busy", lambda: EchoAgent("busy", port))
+        (agent,) = agents.start(["busy"])
+        agent.ready.wait(5)
+        view = client_for(make_user("reader")).get("/api/agents/busy/").json()
+    assert (view["state"], view["source"], view["port"]) == ("port in use", "local", port)
+    assert "already in use" in view["last_error"]
+    assert view["detail"] == "port in use: not retried"

@@ -186,3 +186,14 @@ async def test_refused_connections(
     ok, _ = await comm.connect(timeout=5)
     assert not ok
     await comm.disconnect()
+
+
+async def test_snapshot_on_request_and_unknown_types(live_agents: AgentRuntime, operator_cookie: str) -> None:
+    comm, _ = await connected(operator_cookie)
+    await comm.send_json_to({"type": "snapshot"})
+    snapshot, _ = await receive(comm, lambda m: m["type"] == "snapshot", "snapshot on request")
+    assert {agent["name"] for agent in snapshot["agents"]} == {"echo", "other", "ghost"}
+    await comm.send_json_to({"type": "dance", "id": 4})
+    error, _ = await receive(comm, lambda m: m["type"] == "error", "error for an unknown type")
+    assert error["id"] == 4 and "dance" in error["error"]
+    await comm.disconnect()
