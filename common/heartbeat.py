@@ -75,31 +75,33 @@ class Heartbeat:
         try:
             while not self._stop.is_set():
                 self._wake.clear()
-                self.beat()
-                self._wake.wait(self.interval)
+                read = self.beat()
+                self._wake.wait(self.interval if read else min(self.interval, 0.1))  # unread: retry soon
         finally:
             self.beat()  # the last word: stopped states
 
-    def beat(self) -> None:
-        """Persist the status of this runtime's started agents, and publish it as events."""
+    def beat(self) -> bool:
+        """Persist the status of this runtime's started agents, and publish it as events (False when
+        their status could not be read)."""
         with self._beat_done:
             self._started += 1
             number = self._started
+        statuses: list[dict[str, Any]] | None = None
         try:
             statuses = [status for status in runtime_status(self.runtime) if status["state"] != NOT_STARTED]
         except (OSError, RuntimeError) as exc:
             log.warning("heartbeat skipped: the agents' status could not be read: %s", exc)
-            statuses = []
         else:
             with self.db_lock:
                 self._persist(statuses)
         with self._beat_done:
             self.beats = number
             self._beat_done.notify_all()
-        for status in statuses:
+        for status in statuses or []:
             agent = self.runtime.agent(status["name"])
             if agent is not None:
                 self.relay.on_agent_event(agent, "heartbeat")
+        return statuses is not None
 
     def _persist(self, statuses: list[dict[str, Any]]) -> None:
         close_old_connections()
@@ -115,11 +117,19 @@ class Heartbeat:
         finally:
             connection.close()
 
+    def progress(self) -> tuple[int, int]:
+        """(beats begun, beats done), read together."""
+        with self._beat_done:
+            return self._started, self.beats
+
+    def wait_done(self, number: int, timeout: float) -> bool:
+        """Wait until beat ``number`` is done (False on timeout)."""
+        with self._beat_done:
+            return self._beat_done.wait_for(lambda: self.beats >= number, timeout)
+
     def wait_for_beats(self, count: int, timeout: float) -> bool:
         """Wait until ``count`` beats that begin after this call are done (False on timeout)."""
-        with self._beat_done:
-            target = self._started + count
-            return self._beat_done.wait_for(lambda: self.beats >= target, timeout)
+        return self.wait_done(self.progress()[0] + count, timeout)
 
 
 def write_status(status: dict[str, Any]) -> None:

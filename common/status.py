@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -132,12 +133,13 @@ def merge(local: dict[str, Any] | None, row: AgentStatus | None, now: datetime) 
 def runtime_status(rt: AgentRuntime) -> list[dict[str, Any]]:
     """``rt.status()``, retried: read from another thread while an agent stops, ``Agent.status()`` can
     meet its listening socket closed under it (OSError / RuntimeError)."""
-    for attempt in range(3):
+    for attempt in range(5):
         try:
             return rt.status()
         except (OSError, RuntimeError):
-            if attempt == 2:
+            if attempt == 4:
                 raise
+            time.sleep(0.005 * (attempt + 1))  # the stop finishes within milliseconds
     return []  # pragma: no cover
 
 
