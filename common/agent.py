@@ -24,19 +24,23 @@ from __future__ import annotations
 
 import errno
 import logging
+import selectors
+import socket
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from queue import Empty, SimpleQueue
+from queue import SimpleQueue
 from typing import Any, Protocol
 
 from . import directory
+from .conf import setting
 from .config import AgentAddress, load_config
 from .exceptions import AgentStartError
+from .ivy_agent import IvyAgentMixin  # Ivy bus: bind_ivy / send_ivy (issue 4)
 from .protocol import Message
-from .protocol.framing import DEFAULT_MAX_FRAME_SIZE
 from .transport.native import FrameConnection, NativeEndpoint
 
 log = logging.getLogger("pyros.agent")
@@ -90,7 +94,7 @@ class AgentStats:
 EndpointFactory = Callable[["Agent", AgentAddress], "Endpoint | None"]
 
 
-class Agent:
+class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
     # Agent names (sections of pyros_agent_config.ini).
     ALERT_MANAGER = "alert_manager"
     SCHEDULER = "scheduler"
@@ -119,13 +123,18 @@ class Agent:
         self.extra_actions: dict[str, Handler] = {}
         self._address = address
         self._config_path = config_path
-        self.max_frame_size = max_frame_size or _setting("PYROS_MAX_FRAME_SIZE", DEFAULT_MAX_FRAME_SIZE)
-        self.frame_timeout = frame_timeout or _setting("PYROS_FRAME_TIMEOUT", 10.0)
+        self.max_frame_size = max_frame_size or setting("PYROS_MAX_FRAME_SIZE")
+        self.frame_timeout = frame_timeout or setting("PYROS_FRAME_TIMEOUT")
         self.stats = AgentStats()
         self.endpoints: list[Endpoint] = []
         self.native: NativeEndpoint | None = None
         self.ready = threading.Event()
         self._inbox: SimpleQueue[Envelope | None] = SimpleQueue()
+        self._arrived: deque[Envelope] = deque()  # native messages read by the agent's own thread
+        self._selector: selectors.BaseSelector | None = None
+        self._wake_r: socket.socket | None = None
+        self._wake_w: socket.socket | None = None
+        self._sleeping = False
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._lifecycle = threading.Lock()
@@ -148,9 +157,10 @@ class Agent:
     @property
     def bound_address(self) -> tuple[str, int] | None:
         """Where the native endpoint listens (None when not listening)."""
-        if self.native is None or not self.native.server.ready.is_set():
+        try:
+            return None if self.native is None else self.native.address
+        except (RuntimeError, OSError):
             return None
-        return self.native.address
 
     @property
     def state(self) -> str:
@@ -167,6 +177,10 @@ class Agent:
             self._stopping.clear()
             self.ready.clear()
             self._inbox = SimpleQueue()
+            self._arrived.clear()
+            self._wake_r, self._wake_w = socket.socketpair()
+            self._wake_r.setblocking(False)
+            self._wake_w.setblocking(False)
             self._set_state(STARTING)
             self._thread = threading.Thread(target=self._run, name=f"agent-{self.name}", daemon=True)
             self._thread.start()
@@ -181,6 +195,7 @@ class Agent:
             thread = self._thread
             self._stopping.set()
             self._inbox.put(None)
+            self._wake()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
             if thread.is_alive():
@@ -202,11 +217,10 @@ class Agent:
             self._set_state(RUNNING)
             self.ready.set()
             self._serve()
-        except BaseException as exc:
+        except Exception as exc:  # the thread ends here; the runtime's supervisor restarts it
             self.stats.last_error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             log.exception("agent %s crashed", self.name)
             self._set_state(CRASHED)
-            raise
         finally:
             if worked:
                 self._safe_shutdown()
@@ -223,15 +237,70 @@ class Agent:
             self.analyze_message(envelope)
 
     def receive(self, timeout: float | None = None) -> Envelope | None:
-        """The next inbound message (None: stop requested, or nothing within ``timeout``)."""
+        """The next inbound message (None: stop requested, or nothing within ``timeout``).
+
+        Native clients are served by this thread itself (their sockets are on the agent's
+        selector); other endpoints' threads put their messages in the inbox and wake it.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if self._arrived:
+                return self._arrived.popleft()
+            if not self._inbox.empty():
+                return self._inbox.get_nowait()
+            if self._stopping.is_set():
+                return None
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and wait <= 0:
+                return None
+            self._poll(wait)
+
+    def _poll(self, wait: float | None) -> None:
+        native = self.native
+        if native is not None:
+            native.flush()
+            frame_deadline = native.next_deadline()
+            if frame_deadline is not None:
+                until = max(frame_deadline - time.monotonic(), 0.0)
+                wait = until if wait is None else min(wait, until)
+        self._sleeping = True
         try:
-            return self._inbox.get(timeout=timeout)
-        except Empty:
-            return None
+            if not self._inbox.empty():
+                return
+            assert self._selector is not None  # set in _run before serving
+            events = self._selector.select(wait)
+        finally:
+            self._sleeping = False
+        for key, mask in events:
+            if key.data is None:
+                self._drain_wake()
+            elif native is not None:
+                native.handle(key, mask, self._deliver)
+        if native is not None:
+            native.expire(time.monotonic())
+
+    def _deliver(self, message: Message, conn: FrameConnection) -> None:
+        self._arrived.append(Envelope(message, conn.send_message))
 
     def submit(self, message: Message, reply: Reply | None = None, origin: str = "native") -> None:
         """Queue a message for the agent's thread (thread-safe; what endpoints call)."""
         self._inbox.put(Envelope(message, reply, origin))
+        if self._sleeping:
+            self._wake()
+
+    def _wake(self) -> None:
+        try:
+            if self._wake_w is not None:
+                self._wake_w.send(b"\0")
+        except (BlockingIOError, OSError):
+            pass  # already awake (buffer full) or closed
+
+    def _drain_wake(self) -> None:
+        try:
+            while self._wake_r is not None and self._wake_r.recv(4096):
+                pass
+        except (BlockingIOError, OSError):
+            pass
 
     def analyze_message(self, envelope: Envelope) -> None:
         """Dispatch one message and send its reply (or error reply)."""
@@ -314,16 +383,18 @@ class Agent:
     # --- endpoints ----------------------------------------------------------------------------------
     def _open_endpoints(self) -> bool:
         address = self.address
+        self._selector = selectors.DefaultSelector()
+        assert self._wake_r is not None  # created by start()
+        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
         self.native = NativeEndpoint(
             address.host,
             address.port,
-            self._on_native_message,
             name=f"{self.name}-native",
             max_frame_size=self.max_frame_size,
             frame_timeout=self.frame_timeout,
         )
         try:
-            self.native.start()
+            self.native.start(self._selector)
         except OSError as exc:
             self.native = None
             return self._bind_failed(address, "port", address.port, exc)
@@ -368,13 +439,17 @@ class Agent:
                 log.exception("agent %s: stopping endpoint %s failed", self.name, endpoint.name)
         self.endpoints = []
         if self.native is not None:
-            if self.native.server.ready.is_set():
-                directory.withdraw(self.name, self.native.address)
+            bound = self.bound_address
+            if bound is not None:
+                directory.withdraw(self.name, bound)
             self.native.stop()
             self.native = None
-
-    def _on_native_message(self, message: Message, conn: FrameConnection) -> None:
-        self.submit(message, conn.send_message)
+        if self._selector is not None:
+            self._selector.close()
+            self._selector = None
+        for sock in (self._wake_r, self._wake_w):
+            if sock is not None:
+                sock.close()
 
     def _safe_shutdown(self) -> None:
         try:
@@ -401,11 +476,3 @@ class _UnknownMessage(Exception):
     def __init__(self, agent: str, message: str, known: list[str]) -> None:
         super().__init__(f"agent {agent!r} does not know message {message!r}; it knows: {', '.join(known)}")
         self.known = known
-
-
-def _setting(name: str, default: Any) -> Any:
-    from django.conf import settings
-
-    if settings.configured:
-        return getattr(settings, name, default)
-    return default

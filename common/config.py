@@ -86,8 +86,27 @@ def config_path() -> Path:
     return Path(value)
 
 
+_cache: dict[str, tuple[tuple[int, int], AgentConfig]] = {}
+
+
 def load_config(path: str | os.PathLike[str] | None = None) -> AgentConfig:
+    """The agents of the file at ``path`` (default: :func:`config_path`); re-read when the file changes."""
     source_path = Path(path) if path is not None else config_path()
+    try:
+        st = source_path.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+    except OSError:
+        stamp = None
+    cached = _cache.get(str(source_path))
+    if stamp is not None and cached is not None and cached[0] == stamp:
+        return cached[1]
+    config = _parse(source_path)
+    if stamp is not None:
+        _cache[str(source_path)] = (stamp, config)
+    return config
+
+
+def _parse(source_path: Path) -> AgentConfig:
     source = str(source_path)
     parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
     try:

@@ -15,8 +15,14 @@ if TYPE_CHECKING:
 def endpoint_factories() -> list[EndpointFactory]:
     factories: list[EndpointFactory] = []
     # Ivy bus (ivy_bus, ivy_name):
+    from .ivy_agent import ivy_endpoint_factory
+
+    factories.append(ivy_endpoint_factory)
 
     # pymasep (pymasep_port):
+    from .communication.endpoint import pymasep_endpoint
+
+    factories.append(pymasep_endpoint)
 
     # Net_Node (netnode_port, netnode_upstream):
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .agent import CRASHED, PORT_IN_USE, Agent
+from .conf import setting
 
 log = logging.getLogger("pyros.runtime")
 
@@ -91,7 +92,6 @@ class AgentRuntime:
         self._lifecycle_hooks: list[tuple[Callable[[AgentRuntime], None], Callable[[AgentRuntime], None]]] = []
         self._autostarted = False
         self._stopping = False
-        self.backoff_base = 1.0
 
     # --- registration -------------------------------------------------------------------------------
     def register(self, name: str, factory: AgentFactory) -> None:
@@ -141,9 +141,6 @@ class AgentRuntime:
 
     def start(self, names: Sequence[str] | None = None) -> list[Agent]:
         """Start the named (default: all registered) agents; returns them (idempotent)."""
-        from django.conf import settings
-
-        self.backoff_base = float(getattr(settings, "PYROS_RESTART_BACKOFF_BASE", self.backoff_base))
         started = []
         with self._lock:
             self._stopping = False
@@ -184,15 +181,13 @@ class AgentRuntime:
             sup = self._agents.get(agent.name)
             if sup is None or sup.agent is not agent or self._stopping:
                 return
-            from django.conf import settings
-
-            limit = int(getattr(settings, "PYROS_RESTART_LIMIT", 5))
+            limit = int(setting("PYROS_RESTART_LIMIT"))
             if sup.restarts >= limit:
                 sup.gave_up = True
                 log.error("agent %s crashed %d times: not restarting it again", agent.name, sup.restarts + 1)
                 return
-            cap = float(getattr(settings, "PYROS_RESTART_BACKOFF_MAX", 30.0))
-            delay = min(self.backoff_base * (2**sup.restarts), cap)
+            cap = float(setting("PYROS_RESTART_BACKOFF_MAX"))
+            delay = min(float(setting("PYROS_RESTART_BACKOFF_BASE")) * (2**sup.restarts), cap)
             log.warning("agent %s crashed; restarting in %g s", agent.name, delay)
             timer = threading.Timer(delay, self._restart, args=(sup,))
             timer.name = f"restart-{agent.name}"
@@ -222,16 +217,18 @@ class AgentRuntime:
         else:
             status = sup.agent.status()
         status["restarts"] = sup.restarts
-        status["supervision"] = (
-            "gave up after repeated crashes"
-            if sup.gave_up
-            else "restart scheduled"
-            if sup.next_restart is not None and sup.next_restart.is_alive()
-            else "port in use: not retried"
-            if status["state"] == PORT_IN_USE
-            else "ok"
-        )
+        status["supervision"] = _supervision(sup, status["state"])
         return status
+
+
+def _supervision(sup: Supervised, state: str) -> str:
+    if sup.gave_up:
+        return "gave up after repeated crashes"
+    if state == CRASHED and sup.next_restart is not None and sup.next_restart.is_alive():
+        return "restart scheduled"
+    if state == PORT_IN_USE:
+        return "port in use: not retried"
+    return "ok"
 
 
 runtime = AgentRuntime()

@@ -11,11 +11,13 @@ from __future__ import annotations
 import itertools
 import os
 import socket
+import struct
 import threading
 import time
 from typing import Any
 
 from . import directory
+from .conf import setting
 from .config import load_config
 from .exceptions import (
     AgentProtocolError,
@@ -44,6 +46,16 @@ class _Channel:
         self.lock = threading.Lock()
         self.sock: socket.socket | None = None
         self.decoder = MessageDecoder(DEFAULT_MAX_FRAME_SIZE)
+        self._kernel_timeout = -1.0
+
+    def _set_timeout(self, sock: socket.socket, timeout: float) -> None:
+        """Blocking socket with kernel send/receive timeouts: no poll() or fcntl() per call."""
+        if timeout != self._kernel_timeout:
+            seconds = int(timeout)
+            timeval = struct.pack("ll", seconds, max(int((timeout - seconds) * 1e6), 1 if not seconds else 0))
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
+            self._kernel_timeout = timeout
 
     def _connect(self, timeout: float) -> socket.socket:
         try:
@@ -53,6 +65,8 @@ class _Channel:
         except OSError as exc:
             raise AgentUnreachableError(self.name, self.host, self.port, exc.strerror or str(exc)) from None
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.settimeout(None)
+        self._kernel_timeout = -1.0
         self.decoder = MessageDecoder(DEFAULT_MAX_FRAME_SIZE)
         return sock
 
@@ -68,6 +82,7 @@ class _Channel:
                 fresh = self.sock is None
                 if fresh:
                     self.sock = self._connect(timeout)
+                self._set_timeout(self.sock, timeout)
                 try:
                     self.sock.sendall(frame)
                     if message.kind == NOTIFY:
@@ -100,19 +115,24 @@ class _Channel:
                     self.close()
                     return reply
                 continue  # a stale reply to an earlier, timed-out request
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                self.close()
-                raise AgentTimeoutError(self.name, message.type, timeout)
-            self.sock.settimeout(remaining)
+            if self.decoder.pending:  # part of a reply came: wait only for what is left of the timeout
+                self._wait_at_most(deadline, message, timeout)
             try:
                 data = self.sock.recv(262144)
-            except TimeoutError:
-                self.close()
-                raise AgentTimeoutError(self.name, message.type, timeout) from None
+            except BlockingIOError:  # SO_RCVTIMEO expired
+                self._wait_at_most(deadline, message, timeout)
+                continue
             if not data:
                 raise _Broken("connection closed by the agent")
             self.decoder.receive_data(data)
+
+    def _wait_at_most(self, deadline: float, message: Message, timeout: float) -> None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            self.close()
+            raise AgentTimeoutError(self.name, message.type, timeout)
+        assert self.sock is not None
+        self._set_timeout(self.sock, remaining)
 
 
 class _Broken(Exception):
@@ -124,6 +144,9 @@ class Sender:
 
     _channels: dict[tuple[str, str, int], _Channel] = {}
     _lock = threading.Lock()
+    # name -> (directory version, time resolved, channel): re-resolved when an in-process agent
+    # moves, and at least once a second so that edits of the config file are seen.
+    _by_name: dict[str, tuple[int, float, _Channel]] = {}
 
     @staticmethod
     def send_to(
@@ -165,12 +188,24 @@ class Sender:
         with Sender._lock:
             channels = list(Sender._channels.values())
             Sender._channels.clear()
+            Sender._by_name.clear()
         for channel in channels:
             with channel.lock:
                 channel.close()
 
     @staticmethod
     def _channel(agent_name: str) -> _Channel:
+        cached = Sender._by_name.get(agent_name)
+        now = time.monotonic()
+        if cached is not None and cached[0] == directory.version() and now - cached[1] < 1.0:
+            return cached[2]
+        version = directory.version()
+        channel = Sender._open_channel(agent_name)
+        Sender._by_name[agent_name] = (version, now, channel)
+        return channel
+
+    @staticmethod
+    def _open_channel(agent_name: str) -> _Channel:
         host, port = Sender.resolve(agent_name)
         key = (agent_name, host, port)
         with Sender._lock:
@@ -192,7 +227,7 @@ def _build(message: str, params: dict[str, Any] | None, sender: str | None, kind
 
 def _frame(message: Message) -> bytes:
     try:
-        return frame_message(message, _setting("PYROS_MAX_FRAME_SIZE", DEFAULT_MAX_FRAME_SIZE))
+        return frame_message(message, setting("PYROS_MAX_FRAME_SIZE"))
     except ProtocolError as exc:
         raise InvalidMessageError(f"message {message.type!r} is too large: {exc}") from None
     except (TypeError, ValueError) as exc:
@@ -213,10 +248,4 @@ def _remote_error(agent_name: str, reply: Message) -> PeerError:
 
 
 def _default_timeout() -> float:
-    return float(_setting("PYROS_SEND_TIMEOUT", 5.0))
-
-
-def _setting(name: str, default: Any) -> Any:
-    from django.conf import settings
-
-    return getattr(settings, name, default) if settings.configured else default
+    return float(setting("PYROS_SEND_TIMEOUT"))

@@ -195,9 +195,25 @@ LOGIN_REDIRECT_URL = "/"
 
 
 # --- Ivy bus ----------------------------------------------------------------------------------------
+# Messages queued for one slow Ivy peer before it is disconnected (ERROR + BYE, counted in status).
+PYROS_IVY_MAX_QUEUE = int(os.environ.get("PYROS_IVY_MAX_QUEUE", "100000"))
 
 
 # --- pymasep ----------------------------------------------------------------------------------------
+# Discovery (common.communication: Server.wait_announcement / Client.search_server): where UDP
+# requests go and servers listen. Default: loopback broadcast, nothing leaves the host. pymasep's own
+# multicast group (224.3.29.71, port 10000) is a deployment's explicit choice.
+PYMASEP_DISCOVERY_ADDRESS = os.environ.get("PYMASEP_DISCOVERY_ADDRESS", "127.255.255.255")
+PYMASEP_DISCOVERY_PORT = int(os.environ.get("PYMASEP_DISCOVERY_PORT", "10000"))
+# How long Client.search_server waits for an answer (seconds).
+PYMASEP_DISCOVERY_TIMEOUT = 1.0
+# A peer must say hello within this time, or its connection is closed (seconds).
+PYMASEP_HANDSHAKE_TIMEOUT = 5.0
+# A peer stalled mid-frame, or not reading what we write, for this long is disconnected (seconds).
+PYMASEP_IO_TIMEOUT = 10.0
+# Clients an agent's pymasep endpoint (pymasep_port in its config section) accepts at once; a
+# section's pymasep_max_connection overrides it.
+PYMASEP_MAX_CONNECTION = 16
 
 
 # --- Net_Node ---------------------------------------------------------------------------------------

@@ -36,3 +36,48 @@ __all__ = [
     "frame_message",
     "require_message",
 ]
+
+# --- pymasep ---
+from .exceptions import (
+    PymasepDecodeError,
+    PymasepEncodeError,
+    PymasepError,
+    PymasepFrameTooLargeError,
+    PymasepHandshakeError,
+)
+from .pymasep import PymasepMessage
+
+__all__ += [
+    "PymasepDecodeError",
+    "PymasepEncodeError",
+    "PymasepError",
+    "PymasepFrameTooLargeError",
+    "PymasepHandshakeError",
+    "PymasepMessage",
+]
+
+# --- Ivy ------------------------------------------------------------------------------------------
+from .exceptions import (  # noqa: E402
+    IvyBusAddressError,
+    IvyError,
+    IvyIllegalStateError,
+    IvyInvalidTextError,
+    IvyLineTooLongError,
+    IvyMalformedAnnounceError,
+    IvyMalformedLineError,
+)
+from .ivy import Announce, IvyDecoder, IvyMessage, IvyPeerState  # noqa: E402
+
+__all__ += [
+    "Announce",
+    "IvyBusAddressError",
+    "IvyDecoder",
+    "IvyError",
+    "IvyIllegalStateError",
+    "IvyInvalidTextError",
+    "IvyLineTooLongError",
+    "IvyMalformedAnnounceError",
+    "IvyMalformedLineError",
+    "IvyMessage",
+    "IvyPeerState",
+]

@@ -15,6 +15,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from .exceptions import MalformedMessageError
 from .framing import DEFAULT_MAX_FRAME_SIZE, U32_BE, FrameDecoder, encode_frame
 
@@ -25,7 +27,9 @@ ERROR = "error"
 KINDS = frozenset({REQUEST, NOTIFY, REPLY, ERROR})
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-_loads = json.loads
+# Decoding with orjson: strict RFC 8259 (no NaN/Infinity literals, no lone surrogates) and fast.
+# Encoding stays with the standard library, which refuses NaN instead of writing null.
+_loads = orjson.loads
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,15 +93,13 @@ def encode_message(message: Message) -> bytes:
 
 def decode_message(payload: bytes) -> Message:
     try:
-        text = payload.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise MalformedMessageError(f"payload is not UTF-8: {exc}") from None
-    try:
-        obj = _loads(text)
-    except ValueError as exc:
+        obj = _loads(payload)
+    except orjson.JSONDecodeError as exc:
+        if "utf-8" in str(exc).lower():
+            raise MalformedMessageError(f"payload is not UTF-8: {exc}") from None
+        if "depth limit" in str(exc):
+            raise MalformedMessageError(f"payload nests too deeply: {exc}") from None
         raise MalformedMessageError(f"payload is not JSON: {exc}") from None
-    except RecursionError:
-        raise MalformedMessageError("payload nests too deeply") from None
     return require_message(obj)
 
 

@@ -202,14 +202,8 @@ def test_work_that_raises_crashes_the_agent_thread():
             raise RuntimeError("no telescope")
 
     agent = Broken()
-    errors: list[BaseException] = []
-    old = threading.excepthook
-    threading.excepthook = lambda args: errors.append(args.exc_value)
-    try:
-        agent.start()
-        agent._thread.join(5)
-    finally:
-        threading.excepthook = old
+    agent.start()
+    agent._thread.join(5)
+    assert not agent.is_alive()
     assert agent.state == CRASHED and "no telescope" in agent.stats.last_error
-    assert isinstance(errors[0], RuntimeError)
     assert agent.shutdown_called.is_set(), "shutdown() must run even when work() fails"

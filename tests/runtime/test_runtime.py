@@ -53,14 +53,6 @@ class FlakyAgent(Agent):
             raise RuntimeError(f"crash {self.starts}")
 
 
-@pytest.fixture
-def quiet_thread_errors():
-    old = threading.excepthook
-    threading.excepthook = lambda args: None
-    yield
-    threading.excepthook = old
-
-
 def watch_state(rt: AgentRuntime, state: str, after: int = 0) -> threading.Event:
     seen = threading.Event()
     count = [0]
@@ -76,7 +68,7 @@ def watch_state(rt: AgentRuntime, state: str, after: int = 0) -> threading.Event
 
 
 @override_settings(PYROS_RESTART_BACKOFF_BASE=0.02, PYROS_RESTART_LIMIT=5)
-def test_crashed_agent_is_restarted_with_backoff(quiet_thread_errors):
+def test_crashed_agent_is_restarted_with_backoff():
     rt = AgentRuntime()
     rt.register("flaky", lambda: FlakyAgent(failures=2))
     running = watch_state(rt, RUNNING)
@@ -91,7 +83,7 @@ def test_crashed_agent_is_restarted_with_backoff(quiet_thread_errors):
 
 
 @override_settings(PYROS_RESTART_BACKOFF_BASE=0.01, PYROS_RESTART_LIMIT=2)
-def test_restarts_are_bounded(quiet_thread_errors):
+def test_restarts_are_bounded():
     rt = AgentRuntime()
     rt.register("flaky", lambda: FlakyAgent(failures=100))
     third_crash = watch_state(rt, CRASHED, after=2)

@@ -78,13 +78,13 @@ def test_invalid_messages_are_the_callers_error(start_agent, message, params, wh
 def test_one_persistent_connection_shared_by_threads(start_agent):
     agent = start_agent(EchoAgent())
     connections: list[tuple] = []
-    original = agent._on_native_message
+    original = agent._deliver
 
     def spy(message, conn):
         connections.append(conn.peer)
         original(message, conn)
 
-    agent.native.on_message = spy
+    agent._deliver = spy
     results: list[object] = []
 
     def worker(n: int) -> None:

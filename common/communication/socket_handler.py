@@ -1,0 +1,5 @@
+"""``pymasep.communication.SocketHandler`` (the implementation lives in common.transport.pymasep)."""
+
+from ..transport.pymasep import SocketHandler
+
+__all__ = ["SocketHandler"]

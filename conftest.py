@@ -1,0 +1,43 @@
+"""Suite-wide guard: the test run must not leave a thread or a child process behind."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import psutil
+import pytest
+
+
+def _leftovers() -> tuple[list[str], list[str]]:
+    deadline = time.monotonic() + 10
+    while True:
+        threads = [t.name for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()]
+        children = [f"{p.pid} {' '.join(p.cmdline()[:4])}" for p in _children()]
+        if (not threads and not children) or time.monotonic() > deadline:
+            return threads, children
+        for t in threading.enumerate():
+            if t is not threading.main_thread():
+                t.join(0.1)
+
+
+def _children() -> list[psutil.Process]:
+    alive = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE:
+                alive.append(child)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    threads, children = _leftovers()
+    if threads or children:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        text = f"the test run left threads {threads} and child processes {children} behind"
+        if reporter is not None:
+            reporter.write_line(f"ERROR: {text}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
