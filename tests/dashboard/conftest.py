@@ -6,10 +6,12 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+from asgiref.sync import SyncToAsync
 from django.contrib.auth.models import Permission
 from django.test import Client
 
@@ -56,14 +58,24 @@ def fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def end_asgiref_executor() -> None:
+    """``database_sync_to_async`` outside any request context (channels' AuthMiddleware under a
+    WebsocketCommunicator, which runs the app in an empty context) uses asgiref's process-wide
+    one-thread executor, whose thread lives forever: end it (a new one starts a thread only when used)."""
+    executor = SyncToAsync.single_thread_executor
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+    executor.shutdown(wait=True)
+
+
 @pytest.fixture(autouse=True)
 def no_thread_left_behind() -> Iterator[None]:
     before = set(threading.enumerate())
     yield
     Sender.close_all()
-    # Worker threads of executors (asgiref's, the event loop's) are pooled for the process: not ours.
-    pooled = ("ThreadPoolExecutor", "asyncio_")
-    leftover = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.name.startswith(pooled)]
+    end_asgiref_executor()
+    # The event loop's executor threads end when pytest-asyncio closes the loop.
+    leftover = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    leftover = [t for t in leftover if not t.name.startswith("asyncio_")]
     for thread in leftover:
         thread.join(5)
     still = [t.name for t in leftover if t.is_alive()]
