@@ -171,7 +171,7 @@ def write_status(status: dict[str, Any]) -> None:
 def install(runtime: AgentRuntime) -> Heartbeat:
     """Hook heartbeats and status events into ``runtime`` (once per runtime)."""
     existing = getattr(runtime, "_pyros_heartbeat", None)
-    if existing is not None:
+    if isinstance(existing, Heartbeat):
         return existing
     heartbeat = Heartbeat(runtime, EventRelay())
     runtime._pyros_heartbeat = heartbeat  # type: ignore[attr-defined]

@@ -113,11 +113,26 @@ def from_row(row: AgentStatus, now: datetime) -> dict[str, Any]:
 
 
 def never_seen(name: str, host: str = "", port: int | None = None) -> dict[str, Any]:
-    view = {key: None for key in ("pid", "started_at", "last_message_at", "heartbeat_at")}
-    view.update(name=name, state=UNREACHABLE, detail="no heartbeat from this agent yet", source="none")
-    view.update(host=host, port=port, hostname="", messages_handled=0, errors=0, last_message="", last_error="")
-    view.update(restarts=0, supervision="", messages=[])
-    return view
+    return {
+        "name": name,
+        "state": UNREACHABLE,
+        "detail": "no heartbeat from this agent yet",
+        "source": "none",
+        "host": host,
+        "port": port,
+        "pid": None,
+        "hostname": "",
+        "started_at": None,
+        "messages_handled": 0,
+        "errors": 0,
+        "last_message": "",
+        "last_message_at": None,
+        "last_error": "",
+        "restarts": 0,
+        "supervision": "",
+        "messages": [],
+        "heartbeat_at": None,
+    }
 
 
 def merge(local: dict[str, Any] | None, row: AgentStatus | None, now: datetime) -> dict[str, Any] | None:
