@@ -97,9 +97,11 @@ class Heartbeat:
         with self._beat_done:
             self.beats = number
             self._beat_done.notify_all()
+        # Live agents only: the page marks a live agent it has not heard of for a while unreachable;
+        # a "port in use" one must not keep contradicting the process that really runs it.
         for status in statuses or []:
             agent = self.runtime.agent(status["name"])
-            if agent is not None:
+            if agent is not None and status["state"] in LIVE_STATES:
                 self.relay.on_agent_event(agent, "heartbeat")
         return statuses is not None
 
