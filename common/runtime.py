@@ -88,6 +88,8 @@ class AgentRuntime:
         self._lock = threading.RLock()
         self._agents: dict[str, Supervised] = {}
         self._status_listeners: list[Callable[[Agent, str], None]] = []
+        # (on_start, on_stop) hooks, e.g. the heartbeat thread of common.heartbeat (dashboard issue).
+        self._lifecycle_hooks: list[tuple[Callable[[AgentRuntime], None], Callable[[AgentRuntime], None]]] = []
         self._autostarted = False
         self._stopping = False
 
@@ -112,6 +114,12 @@ class AgentRuntime:
             for sup in self._agents.values():
                 if sup.agent is not None:
                     sup.agent.add_listener(listener)
+
+    def add_lifecycle_hook(
+        self, on_start: Callable[[AgentRuntime], None], on_stop: Callable[[AgentRuntime], None]
+    ) -> None:
+        """``on_start(runtime)`` runs after each ``start()``, ``on_stop(runtime)`` after ``stop()``."""
+        self._lifecycle_hooks.append((on_start, on_stop))
 
     # --- start / stop --------------------------------------------------------------------------------
     def autostart(self) -> str | None:
@@ -145,6 +153,8 @@ class AgentRuntime:
                         sup.agent.add_listener(listener)
                 sup.agent.start()
                 started.append(sup.agent)
+        for on_start, _ in list(self._lifecycle_hooks):
+            on_start(self)
         return started
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -160,6 +170,8 @@ class AgentRuntime:
                 sup.next_restart = None
             if sup.agent is not None:
                 sup.agent.stop(timeout)
+        for _, on_stop in list(self._lifecycle_hooks):
+            on_stop(self)
 
     # --- supervision ---------------------------------------------------------------------------------
     def _on_event(self, agent: Agent, event: str) -> None:

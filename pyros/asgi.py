@@ -12,8 +12,13 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import path  # noqa: E402
 
-websocket_urlpatterns: list = []
+from common.consumers import AgentsConsumer  # noqa: E402
+
+websocket_urlpatterns: list = [
+    path("ws/agents/", AgentsConsumer.as_asgi()),
+]
 
 application = ProtocolTypeRouter(
     {

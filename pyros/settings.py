@@ -157,6 +157,41 @@ TEST_RUNNER = "pyros.test_runner.PytestTestRunner"
 PYROS_RUN_DIR = BASE_DIR / "run"
 
 # --- REST API, websocket, dashboard ---------------------------------------------------------------
+# Reading needs a signed-in user; injecting needs common.inject_message (staff have it). Token first, so
+# that an anonymous request gets 401 with "WWW-Authenticate: Token"; get a token with POST /api/token/
+# {"username", "password"} or `manage.py drf_create_token <username>`.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "pyros API",
+    "DESCRIPTION": (
+        "Status of the pyros agents, message injection and the message log. Sign in with a session, or "
+        "send `Authorization: Token <key>`: get the key with POST /api/token/ {username, password} or "
+        "`python manage.py drf_create_token <username>`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from drf-spectacular-sidecar's static files: no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# Agents of every process persist their status this often (seconds); a heartbeat older than
+# PYROS_HEARTBEAT_MAX_AGE shows the agent as unreachable.
+PYROS_HEARTBEAT_INTERVAL = float(os.environ.get("PYROS_HEARTBEAT_INTERVAL", "1.0"))
+PYROS_HEARTBEAT_MAX_AGE = float(os.environ.get("PYROS_HEARTBEAT_MAX_AGE", "5.0"))
+# Status events of one agent on the channel layer: at most one per this many seconds (coalesced).
+PYROS_STATUS_EVENT_INTERVAL = 0.05
+# Largest timeout (seconds) a user may ask for when injecting a message.
+PYROS_INJECT_MAX_TIMEOUT = 60.0
+LOGIN_REDIRECT_URL = "/"
 
 
 # --- Ivy bus ----------------------------------------------------------------------------------------

@@ -1,0 +1,121 @@
+"""REST API (Django REST framework) under ``/api/``.
+
+- ``GET /api/agents/``, ``GET /api/agents/<name>/``: status of every agent (``common.status``).
+- ``POST /api/agents/<name>/messages/`` ``{"message", "params", "timeout"}``: inject a message
+  (``common.inject``): 200 reply, 400 bad body, 404 unknown agent, 502 the agent answered with an
+  error, 503 unreachable, 504 timeout.
+- ``GET /api/messages/?agent=<name>&page=<n>&page_size=<n>``: the message log, newest first, paginated.
+- ``POST /api/token/`` ``{"username", "password"}``: the user's API token (or ``manage.py
+  drf_create_token <username>``); send it as ``Authorization: Token <key>``.
+
+Reading needs a signed-in user (session with CSRF, or token); injecting needs
+``common.inject_message`` (staff have it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .inject import inject
+from .models import MessageLog
+from .permissions import CanInjectMessages
+from .serializers import (
+    AgentStatusSerializer,
+    InjectErrorSerializer,
+    InjectReplySerializer,
+    InjectRequestSerializer,
+    MessageLogSerializer,
+)
+from .status import agent_views
+
+_NAME = OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, description="Agent name.")
+
+
+class AgentListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="agents_list",
+        summary="Status of every agent",
+        responses={200: AgentStatusSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(AgentStatusSerializer(agent_views(), many=True).data)
+
+
+class AgentDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="agents_retrieve",
+        summary="Status of one agent",
+        parameters=[_NAME],
+        responses={200: AgentStatusSerializer, 404: OpenApiResponse(description="Unknown agent.")},
+    )
+    def get(self, request: Request, name: str) -> Response:
+        views = agent_views(only=name)
+        if not views:
+            raise NotFound(f"unknown agent {name!r}")
+        return Response(AgentStatusSerializer(views[0]).data)
+
+
+class AgentMessageView(APIView):
+    permission_classes = [IsAuthenticated, CanInjectMessages]
+
+    @extend_schema(
+        operation_id="agents_messages_create",
+        summary="Send a message to an agent and return its reply",
+        parameters=[_NAME],
+        request=InjectRequestSerializer,
+        responses={
+            200: InjectReplySerializer,
+            400: OpenApiResponse(description="Bad body: each invalid field with the reason."),
+            404: InjectErrorSerializer,
+            502: InjectErrorSerializer,
+            503: InjectErrorSerializer,
+            504: InjectErrorSerializer,
+        },
+    )
+    def post(self, request: Request, name: str) -> Response:
+        body = InjectRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data: dict[str, Any] = body.validated_data
+        result = inject(request.user, name, data["message"], data["params"], data.get("timeout"), via="api")
+        return Response(result.body(), status=result.status_code)
+
+
+class MessageLogPagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class MessageLogListView(generics.ListAPIView[MessageLog]):
+    permission_classes = [IsAuthenticated]
+    serializer_class = MessageLogSerializer
+    pagination_class = MessageLogPagination
+
+    @extend_schema(
+        operation_id="messages_list",
+        summary="The message log, newest first",
+        parameters=[OpenApiParameter("agent", OpenApiTypes.STR, description="Only the messages sent to this agent.")],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[MessageLog]:
+        queryset = MessageLog.objects.select_related("user").order_by("-sent_at", "-id")
+        agent = self.request.query_params.get("agent")
+        if agent:
+            queryset = queryset.filter(agent=agent)
+        return queryset

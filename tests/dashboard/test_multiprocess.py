@@ -1,0 +1,142 @@
+"""Agents in another process: ``manage.py runagents`` persists heartbeats that the web process's API
+shows (and injects into), and with ``REDIS_URL`` its status events reach a websocket client of this
+process through channels_redis."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from channels.testing import WebsocketCommunicator
+
+from common.sender import Sender
+from pyros.asgi import application
+
+from ..runtime.proc import Proc
+from .conftest import free_port, session_cookie
+from .stack import Stack, api, make_stack
+from .test_consumers import ORIGIN, receive, status_of
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    stack = make_stack(tmp_path)
+    try:
+        yield stack
+    finally:
+        stack.stop_all()
+
+
+def wait_until(check: Any, what: str, timeout: float = 15.0) -> Any:
+    """Poll another process's state (no event crosses the process boundary but the one we test)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout} s")
+        time.sleep(0.1)
+
+
+def agents_by_name(base: str, token: str) -> dict[str, Any]:
+    status, body = api(base, token, "/api/agents/")
+    assert status == 200, body
+    return {agent["name"]: agent for agent in body}
+
+
+def test_agents_of_a_runagents_process_show_in_the_web_process(stack: Stack) -> None:
+    agents = stack.start("runagents")
+    agents.expect(r"agent alert_manager listening on 127\.0\.0\.1:\d+")
+    agents.expect(r"agent scheduler listening on 127\.0\.0\.1:\d+")
+    base = stack.runserver(PYROS_AGENTS_AUTOSTART="0")
+
+    def both_running() -> dict[str, Any] | None:
+        views = agents_by_name(base, stack.token)
+        return views if all(view["state"] == "running" for view in views.values()) else None
+
+    views = wait_until(both_running, "both agents running by their heartbeats")
+    for name, view in views.items():
+        assert (view["source"], view["pid"], view["port"]) == ("heartbeat", agents.popen.pid, stack.ports[name])
+
+    body = {"message": "Observation finished", "params": {"id": 3}}
+    status, reply = api(base, stack.token, "/api/agents/scheduler/messages/", body)
+    assert (status, reply["reply"]) == (200, {"acknowledged": 3, "finished": 1})
+    wait_until(
+        lambda: agents_by_name(base, stack.token)["scheduler"]["messages_handled"] == 1,
+        "the handled message in the scheduler's heartbeat",
+    )
+
+    agents.signal(signal.SIGTERM)
+    assert agents.wait(20) == 0, agents.output
+    views = agents_by_name(base, stack.token)
+    assert {view["state"] for view in views.values()} == {"stopped"}, views
+    status, error = api(base, stack.token, "/api/agents/scheduler/messages/", {"message": "PING"})
+    assert (status, error["outcome"]) == (503, "unreachable")
+
+
+# --- Redis -----------------------------------------------------------------------------------------
+@pytest.fixture
+def redis_port(tmp_path: Path) -> Iterator[int]:
+    if shutil.which("redis-server") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("redis-server is not installed (.ci/run installs it: apt-get install redis-server)")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    argv = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+    server = Proc([*argv, "--dir", str(tmp_path)], dict(os.environ))
+    try:
+        server.expect(r"Ready to accept connections", 20)
+        yield port
+    finally:
+        server.signal(signal.SIGTERM)
+        server.wait(10)
+
+
+@pytest.fixture
+def redis_stack(redis_port: int, tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    url = f"redis://127.0.0.1:{redis_port}/0"
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [url]}}
+    }
+    stack = make_stack(tmp_path, REDIS_URL=url)
+    monkeypatch.setenv("PYROS_AGENT_CONFIG", stack.env["PYROS_AGENT_CONFIG"])
+    try:
+        yield stack
+    finally:
+        stack.stop_all()
+
+
+@pytest.fixture
+def cookie(transactional_db: None, make_user: Any) -> str:
+    return session_cookie(make_user("operator", staff=True))
+
+
+@pytest.mark.redis
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_events_of_a_runagents_process_reach_a_websocket_client_through_redis(
+    redis_stack: Stack, cookie: str
+) -> None:
+    comm = WebsocketCommunicator(application, "/ws/agents/", headers=[ORIGIN, (b"cookie", cookie.encode())])
+    ok, code = await comm.connect(timeout=10)
+    assert ok, f"connection refused ({code})"
+    snapshot = await comm.receive_json_from(timeout=10)
+    assert snapshot["type"] == "snapshot"
+    agents = redis_stack.start("runagents", "scheduler")
+    running, _ = await receive(comm, status_of("scheduler", state="running"), "the running event via redis", 20)
+    assert running["agent"]["pid"] == agents.popen.pid
+    start = time.monotonic()
+    await asyncio.to_thread(Sender.send_to, "scheduler", "PING")
+    _, arrived = await receive(comm, status_of("scheduler", messages_handled=1), "the message event via redis", 5)
+    assert arrived - start < 0.5, f"a status event took {arrived - start:.3f} s from the other process"
+    await comm.disconnect()
+    agents.signal(signal.SIGTERM)
+    assert await asyncio.to_thread(agents.wait, 20) == 0, agents.output
