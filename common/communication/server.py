@@ -95,6 +95,7 @@ class Server(BaseThreadedCommunication):
             self._note_refusal(client_id, addr, reason)
             handler.refuse()
             return
+        self.listener.detach()  # admitted: stop_wait_connection() must not cut it any more
         try:
             handler.send_frame(Frame.hello_frame(self.id))
         except OSError as exc:

@@ -274,7 +274,8 @@ class Listener:
         self.socket.setblocking(False)
         self._waker = Waker()
         self._thread: threading.Thread | None = None
-        self._workers: dict[threading.Thread, socket.socket] = {}
+        # worker thread -> its connection, None once ``detach()`` handed the connection over
+        self._workers: dict[threading.Thread, socket.socket | None] = {}
         self._lock = threading.Lock()
         self._stopping = False
 
@@ -329,6 +330,13 @@ class Listener:
             with self._lock:
                 self._workers.pop(threading.current_thread(), None)
 
+    def detach(self) -> None:
+        """Called by ``on_accept`` (in its worker thread) once the connection is handed over:
+        ``stop()`` still joins the worker but no longer shuts that connection down."""
+        with self._lock:
+            if threading.current_thread() in self._workers:
+                self._workers[threading.current_thread()] = None
+
     @property
     def pending(self) -> int:
         """Connections accepted whose ``on_accept`` has not returned yet (handshakes)."""
@@ -346,6 +354,8 @@ class Listener:
         with self._lock:
             workers = dict(self._workers)
         for conn in workers.values():
+            if conn is None:
+                continue
             try:
                 conn.shutdown(socket.SHUT_RDWR)
             except OSError:
