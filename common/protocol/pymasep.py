@@ -14,9 +14,9 @@ Every value round-trips exactly (``False`` stays ``False``; ``None``, floats, em
 strings decode). No params and empty params both encode to an empty element, which decodes as
 ``params=None`` (what a pymasep peer sees).
 
-The decoder parses with expat guarded as defusedxml guards it (a DTD, an entity declaration or an
-external reference raises defusedxml's own ``DTDForbidden``/``EntitiesForbidden``/
-``ExternalReferenceForbidden``, wrapped in :class:`PymasepDecodeError`) and builds values from an
+The decoder parses with ``defusedxml.ElementTree.fromstring`` (DTDs, entity declarations and external
+references forbidden: defusedxml's ``DTDForbidden``/``EntitiesForbidden``/``ExternalReferenceForbidden``,
+wrapped in :class:`PymasepDecodeError`) and builds values from the element tree, iteratively, with an
 allow-list of element names: ``<type>`` or any other element is an error; nothing from the wire is
 imported or instantiated.
 """

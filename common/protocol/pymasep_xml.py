@@ -2,25 +2,24 @@
 
 The encoder writes the bytes ``xml.etree.ElementTree.tostring`` writes for the same pymasep Message
 (ASCII, character references, ``<str content="empty" />``, short empty elements), except a carriage
-return in text, written ``&#13;`` so that it survives. The decoder parses with expat guarded as
-defusedxml guards it (a DTD, an entity declaration or an external reference raises defusedxml's own
-``DTDForbidden``/``EntitiesForbidden``/``ExternalReferenceForbidden``, reported as
-:class:`PymasepDecodeError`) and builds values from an allow-list of element names, iteratively
-(bounded depth): ``<type>`` or any other element is an error; nothing is imported or instantiated.
+return in text, written ``&#13;`` so that it survives. The decoder parses with defusedxml itself
+(``defusedxml.ElementTree.fromstring`` with ``forbid_dtd``, ``forbid_entities`` and ``forbid_external``:
+a DTD, an entity declaration or an external reference raises ``DTDForbidden``/``EntitiesForbidden``/
+``ExternalReferenceForbidden``; malformed XML raises ``ParseError``; both reported as
+:class:`PymasepDecodeError`), then walks the element tree with an explicit stack (no recursion; at most
+MAX_DEPTH nested containers), building values from an allow-list of element names (a dispatch dict on
+the tag): ``<type>`` or any other element is an error; nothing is imported or instantiated.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
-from xml.parsers import expat
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple, NoReturn
+from xml.etree.ElementTree import Element, ParseError
 
-from defusedxml import (  # type: ignore[import-untyped]
-    DefusedXmlException,
-    DTDForbidden,
-    EntitiesForbidden,
-    ExternalReferenceForbidden,
-)
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+from defusedxml.ElementTree import fromstring as _fromstring  # type: ignore[import-untyped]
 
 from .exceptions import PymasepDecodeError, PymasepEncodeError
 
@@ -29,6 +28,7 @@ MAX_DEPTH = 100  # value nesting accepted (both ways)
 
 SCALARS = frozenset({"str", "int", "float", "bool", "NoneType"})
 CONTAINERS = frozenset({"list", "tuple", "set", "dict"})
+VALUE_TAGS = SCALARS | CONTAINERS  # the allow-list: any other element name is refused
 
 # Characters XML 1.0 cannot hold, not even as character references.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -169,165 +169,140 @@ _ATTR_ESCAPES = (
 # --- decoding -------------------------------------------------------------------------------------------
 def decode_message(payload: bytes) -> PymasepMessage:
     """Parse a Message payload; raises :class:`PymasepDecodeError` (and only that)."""
-    builder = _Builder()
-    parser = _guarded_parser(builder)
     try:
-        parser.Parse(payload, True)
-    except expat.ExpatError as exc:
+        root: Element = _fromstring(payload, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except ParseError as exc:
         raise PymasepDecodeError(f"not well-formed XML: {exc}") from None
     except DefusedXmlException as exc:
         raise PymasepDecodeError(f"XML refused: {type(exc).__name__}: {exc}") from None
-    except RecursionError:
-        raise PymasepDecodeError("XML nests too deeply") from None
-    return builder.result()
+    tag = root.tag
+    msg_type = root.get("msg_type")
+    src = root.get("src_sub_app")
+    if msg_type is None or src is None or tag in VALUE_TAGS or tag == "item":
+        raise PymasepDecodeError(f"<{tag:.40}> is not a Message: msg_type and src_sub_app attributes required")
+    _no_text(root.text, tag)
+    if not len(root):
+        return PymasepMessage(msg_type, None, src)
+    first = root[0]
+    if first.tag not in VALUE_TAGS:
+        _refuse_child(first.tag, tag)
+    params = _value(first)
+    _no_text(first.tail, tag)
+    if len(root) > 1:
+        _refuse_child(root[1].tag, tag, holds_one=True)
+    if type(params) is not dict:
+        raise PymasepDecodeError(f"Message params must be a <dict>, got <{type(params).__name__}>")
+    return PymasepMessage(msg_type, params, src)
 
 
-def _guarded_parser(builder: _Builder) -> Any:
-    parser = expat.ParserCreate()
-    parser.buffer_text = True
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.StartDoctypeDeclHandler = _forbid_dtd
-    parser.EntityDeclHandler = _forbid_entity
-    parser.UnparsedEntityDeclHandler = _forbid_unparsed_entity
-    parser.ExternalEntityRefHandler = _forbid_external
-    parser.StartElementHandler = builder.start
-    parser.EndElementHandler = builder.end
-    parser.CharacterDataHandler = builder.data
-    return parser
-
-
-def _forbid_dtd(name: str, sysid: str | None, pubid: str | None, has_internal_subset: bool) -> None:
-    raise DTDForbidden(name, sysid, pubid)
-
-
-def _forbid_entity(name: str, is_pe: bool, value: str | None, base: str | None, *ids: str | None) -> None:
-    raise EntitiesForbidden(name, value, base, ids[0], ids[1], ids[2])
-
-
-def _forbid_unparsed_entity(name: str, base: str | None, sysid: str, pubid: str | None, notation: str) -> None:
-    raise EntitiesForbidden(name, None, base, sysid, pubid, notation)
-
-
-def _forbid_external(context: str, base: str | None, sysid: str | None, pubid: str | None) -> int:
-    raise ExternalReferenceForbidden(context, base, sysid, pubid)
-
-
-# A node being built is a list [tag, key-or-content attribute, text parts, child values]: cheaper than
-# an object on this hot path.
-_TAG, _ATTR, _TEXT, _VALUES = 0, 1, 2, 3
-VALUE_TAGS = SCALARS | CONTAINERS
-_MAX_STACK = 2 * MAX_DEPTH + 2
-
-
-class _Builder:
-    """expat callbacks building the Message (iteratively: depth is bounded, nothing recurses)."""
-
-    __slots__ = ("done", "head", "params", "stack")
-
-    def __init__(self) -> None:
-        self.stack: list[list[Any]] = []
-        self.head: tuple[str, str] | None = None
-        self.params: list[Any] = []
-        self.done = False
-
-    def start(self, tag: str, attrs: dict[str, str]) -> None:
-        stack = self.stack
-        if not stack:
-            self._start_root(tag, attrs)
-            return
-        top = stack[-1]
-        parent = top[_TAG]
-        if tag == "item":
-            key = attrs.get("key")
-            if parent not in CONTAINERS or (key is None and parent == "dict"):
-                self._refuse_item(parent)
-            stack.append([tag, key, None, []])
-        elif tag in VALUE_TAGS and parent not in VALUE_TAGS and not top[_VALUES] and len(stack) < _MAX_STACK:
-            stack.append([tag, attrs.get("content"), [], []])
+def _value(element: Element) -> Any:
+    """The value of one value element, built iteratively: an explicit stack holds the containers open
+    above the one being filled (at most MAX_DEPTH + 1 open), nothing recurses."""
+    tag = element.tag
+    if tag not in CONTAINERS:
+        return _scalar(element, tag)
+    _no_text(element.text, tag)
+    stack: list[tuple[str, Iterator[Element], Any, str | None]] = []
+    ctag, items = tag, iter(element)
+    out: Any = {} if tag == "dict" else []  # filled in place: a dict, or a list (a tuple/set at the end)
+    while True:
+        in_dict = type(out) is dict
+        too_deep = len(stack) >= MAX_DEPTH  # a value here would be at level MAX_DEPTH + 2
+        for item in items:
+            if item.tag != "item" or len(item) != 1 or item.text is not None or item.tail is not None:
+                _check_item(item, ctag)  # raises unless it is only whitespace
+            key = item.get("key") if in_dict else None
+            if key is None and in_dict:
+                _refuse_child("item", ctag)
+            child = item[0]
+            tag = child.tag
+            if child.tail is not None:
+                _no_text(child.tail, "item")
+            convert = _SCALAR.get(tag)
+            if convert is None or too_deep:
+                if too_deep or tag not in CONTAINERS:
+                    _refuse_child(tag, "item")
+                _no_text(child.text, tag)
+                stack.append((ctag, items, out, key))
+                ctag, items, out = tag, iter(child), {} if tag == "dict" else []
+                break
+            text = child.text
+            value = convert(text) if text is not None and not len(child) else _scalar(child, tag)
+            if in_dict:
+                out[key] = value
+            else:
+                out.append(value)
         else:
-            self._refuse_value(tag, parent, len(stack))
+            value = out if ctag == "dict" or ctag == "list" else _BUILD[ctag](out)
+            if not stack:
+                return value
+            ctag, items, out, key = stack.pop()
+            _put(out, key, value)
 
-    def _start_root(self, tag: str, attrs: dict[str, str]) -> None:
-        msg_type = attrs.get("msg_type")
-        src = attrs.get("src_sub_app")
-        if msg_type is None or src is None or tag in VALUE_TAGS or tag == "item" or self.done:
-            raise PymasepDecodeError(f"<{tag:.40}> is not a Message: msg_type and src_sub_app attributes required")
-        self.head = (msg_type, src)
-        self.stack.append([tag, None, None, []])
 
-    @staticmethod
-    def _refuse_item(parent: str) -> None:
+def _put(out: dict[str | None, Any] | list[Any], key: str | None, value: Any) -> None:
+    if isinstance(out, dict):
+        out[key] = value
+    else:
+        out.append(value)
+
+
+def _check_item(item: Element, parent: str) -> None:
+    """The slow path for an <item> child of ``parent``: raise, unless its extra text is whitespace."""
+    if item.tag != "item" or (parent == "dict" and item.get("key") is None):
+        _refuse_child(item.tag, parent)
+    _no_text(item.text, "item")
+    if not len(item):
+        raise PymasepDecodeError("an <item> holds exactly one value")
+    if len(item) > 1 and item[0].tag in VALUE_TAGS:  # the first is a value: report the second
+        _refuse_child(item[1].tag, "item", holds_one=True)
+    _no_text(item.tail, parent)
+
+
+def _refuse_child(tag: str, parent: str, holds_one: bool = False) -> NoReturn:
+    """Raise the error for a ``<tag>`` child of ``<parent>``: a misplaced <item>, an unknown element, a
+    value out of place, a second value (``holds_one``), else a value nested too deeply."""
+    if tag == "item":
         if parent not in CONTAINERS:
             raise PymasepDecodeError(f"<item> inside <{parent}>: items belong in list, tuple, set or dict")
         raise PymasepDecodeError("a dict <item> without its key attribute")
-
-    @staticmethod
-    def _refuse_value(tag: str, parent: str, depth: int) -> None:
-        if tag not in VALUE_TAGS:
-            raise PymasepDecodeError(f"unknown element <{tag:.40}>: not a pymasep value type (nothing is imported)")
-        if parent in VALUE_TAGS:
-            raise PymasepDecodeError(f"<{tag}> directly inside <{parent}> (values go in <item>)")
-        if depth >= _MAX_STACK:
-            raise PymasepDecodeError(f"values nest too deeply (more than {MAX_DEPTH} levels)")
-        raise PymasepDecodeError(f"<{parent}> holds more than one value")
-
-    def data(self, text: str) -> None:
-        if self.stack:
-            node = self.stack[-1]
-            if node[_TAG] in SCALARS:
-                node[_TEXT].append(text)
-            elif not text.isspace():
-                raise PymasepDecodeError(f"text {text[:40]!r} inside <{node[_TAG]}>")
-
-    def end(self, tag: str) -> None:
-        stack = self.stack
-        node = stack.pop()
-        if tag == "item":
-            values = node[_VALUES]
-            if len(values) != 1:
-                raise PymasepDecodeError("an <item> holds exactly one value")
-            stack[-1][_VALUES].append((node[_ATTR], values[0]))
-        elif stack:
-            stack[-1][_VALUES].append(_value(node))
-        else:
-            self.params = node[_VALUES]
-            self.done = True
-
-    def result(self) -> PymasepMessage:
-        if not self.done or self.head is None:
-            raise PymasepDecodeError("no Message element")
-        if not self.params:
-            return PymasepMessage(self.head[0], None, self.head[1])
-        params = self.params[0]
-        if type(params) is not dict:
-            raise PymasepDecodeError(f"Message params must be a <dict>, got <{type(params).__name__}>")
-        return PymasepMessage(self.head[0], params, self.head[1])
+    if tag not in VALUE_TAGS:
+        raise PymasepDecodeError(f"unknown element <{tag:.40}>: not a pymasep value type (nothing is imported)")
+    if parent in VALUE_TAGS:
+        raise PymasepDecodeError(f"<{tag}> directly inside <{parent}> (values go in <item>)")
+    if holds_one:
+        raise PymasepDecodeError(f"<{parent:.40}> holds more than one value")
+    raise PymasepDecodeError(f"values nest too deeply (more than {MAX_DEPTH} levels)")
 
 
-def _value(node: list[Any]) -> Any:
-    tag = node[_TAG]
-    if tag in CONTAINERS:
-        items = node[_VALUES]
-        if tag == "dict":
-            return dict(items)
-        values = [value for _, value in items]
-        if tag == "list":
-            return values
-        if tag == "tuple":
-            return tuple(values)
-        try:
-            return set(values)
-        except TypeError as exc:
-            raise PymasepDecodeError(f"<set> of unhashable values: {exc}") from None
-    parts = node[_TEXT]
-    if not parts:  # pymasep: an empty scalar element is None, <str content="empty" /> is ''
-        return "" if tag == "str" and node[_ATTR] == "empty" else None
-    text = parts[0] if len(parts) == 1 else "".join(parts)
+def _no_text(text: str | None, parent: str) -> None:
+    """Whitespace between elements is fine; any other text out of a scalar is an error."""
+    if text is not None and not text.isspace():
+        raise PymasepDecodeError(f"text {text[:40]!r} inside <{parent:.40}>")
+
+
+def _scalar(element: Element, tag: str) -> Any:
+    """A scalar element's value (the slow path of the tree walk: an empty element, or one with children)."""
+    if len(element):
+        _refuse_child(element[0].tag, tag)
+    text = element.text
+    if text is None:  # pymasep: an empty scalar element is None, <str content="empty" /> is ''
+        return "" if tag == "str" and element.get("content") == "empty" else None
     return _SCALAR[tag](text)
 
 
+def _set(values: list[Any]) -> set[Any]:
+    try:
+        return set(values)
+    except TypeError as exc:
+        raise PymasepDecodeError(f"<set> of unhashable values: {exc}") from None
+
+
+_BUILD: dict[str, Callable[[list[Any]], Any]] = {"tuple": tuple, "set": _set}
+
+
 def _int(text: str) -> int:
-    if _INT.fullmatch(text.strip()) is None:
+    if not (text.isdigit() and text.isascii()) and _INT.fullmatch(text.strip()) is None:
         raise PymasepDecodeError(f"<int>{text[:40]!r}</int> is not an integer")
     try:
         return int(text)
@@ -355,8 +330,4 @@ def _none(text: str) -> None:
         raise PymasepDecodeError(f"<NoneType>{text[:40]!r}</NoneType>: only None")
 
 
-def _str(text: str) -> str:
-    return text
-
-
-_SCALAR: dict[str, Any] = {"str": _str, "int": _int, "float": _float, "bool": _bool, "NoneType": _none}
+_SCALAR: dict[str, Callable[[str], Any]] = {"str": str, "int": _int, "float": _float, "bool": _bool, "NoneType": _none}
