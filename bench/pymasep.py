@@ -12,7 +12,6 @@ Targets: >= 30,000 msg/s one-way; round-trip p50 <= 2x the plain echo.
 
 from __future__ import annotations
 
-import importlib
 import multiprocessing
 import os
 import queue
@@ -20,7 +19,6 @@ import socket
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -219,19 +217,10 @@ def measure(pymasep_port: int, plain_port: int) -> dict[str, float]:
             }
 
 
-def _server_target() -> Callable[[Connection], None]:
-    """``server_process`` under a module name the spawned child can import: bench/run.py loads this
-    file as ``pyros_bench_pymasep``, which a child process could not import to unpickle the target."""
-    if __name__ == "__main__":
-        return server_process
-    target: Callable[[Connection], None] = importlib.import_module("bench.pymasep").server_process
-    return target
-
-
 def main() -> None:
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
-    process = context.Process(target=_server_target(), args=(child,), name="pymasep-bench-server")
+    process = context.Process(target=server_process, args=(child,), name="pymasep-bench-server")
     process.start()
     try:
         if not parent.poll(30):

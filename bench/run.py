@@ -6,7 +6,7 @@ side by side with its reference and the ratio. Benchmarks are not part of the te
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -16,9 +16,9 @@ ROOT = HERE.parent
 
 
 def main(argv: list[str]) -> int:
-    # The project is importable; bench/ itself is not put on sys.path (bench/ivy.py would shadow
-    # ivy-python's ``ivy`` package): each benchmark is loaded from its file.
-    sys.path.insert(0, str(ROOT))
+    # Benchmarks are modules of the ``bench`` package (``bench.ivy`` cannot shadow ivy-python's
+    # ``ivy``), importable by name from the processes they spawn.
+    sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pyros.settings")
     os.environ.setdefault("PYROS_AGENTS_AUTOSTART", "0")
     names = argv or sorted(
@@ -26,11 +26,9 @@ def main(argv: list[str]) -> int:
     )
     for name in names:
         print(f"== bench/{name}.py ==", flush=True)
-        spec = importlib.util.spec_from_file_location(f"pyros_bench_{name}", HERE / f"{name}.py")
-        if spec is None or spec.loader is None:
+        if not (HERE / f"{name}.py").exists():
             raise SystemExit(f"no benchmark bench/{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        module = importlib.import_module(f"bench.{name}")
         module.main()
         print(flush=True)
     return 0
