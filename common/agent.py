@@ -366,7 +366,7 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
             "host": bound[0] if bound else (self._address.host if self._address else None),
             "port": bound[1] if bound else (self._address.port if self._address else None),
             "messages": self.known_messages(),
-            "endpoints": [ep.describe() for ep in self.endpoints],
+            "endpoints": [_describe(ep) for ep in list(self.endpoints)],
         }
 
     # --- endpoints ----------------------------------------------------------------------------------
@@ -458,6 +458,14 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name} {self.state}>"
+
+
+def _describe(endpoint: Endpoint) -> dict[str, Any]:
+    """An endpoint's status; one that is closing under a reader from another thread says so."""
+    try:
+        return endpoint.describe()
+    except (OSError, RuntimeError) as exc:
+        return {"name": endpoint.name, "error": f"{type(exc).__name__}: {exc}"}
 
 
 class _UnknownMessage(Exception):

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from .events import EventRelay
-from .status import HOSTNAME, LIVE_STATES, NOT_STARTED, is_fresh, runtime_status, to_datetime
+from .status import HOSTNAME, LIVE_STATES, NOT_STARTED, is_fresh, to_datetime
 
 if TYPE_CHECKING:
     from .agent import Agent
@@ -88,7 +88,7 @@ class Heartbeat:
             number = self._started
         statuses: list[dict[str, Any]] | None = None
         try:
-            statuses = [status for status in runtime_status(self.runtime) if status["state"] != NOT_STARTED]
+            statuses = [status for status in self.runtime.status() if status["state"] != NOT_STARTED]
         except (OSError, RuntimeError) as exc:
             log.warning("heartbeat skipped: the agents' status could not be read: %s", exc)
         else:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +26,6 @@ from .exceptions import ConfigError
 if TYPE_CHECKING:
     from .agent import Agent
     from .models import AgentStatus
-    from .runtime import AgentRuntime
 
 log = logging.getLogger("pyros.status")
 
@@ -145,19 +143,6 @@ def merge(local: dict[str, Any] | None, row: AgentStatus | None, now: datetime) 
     return local
 
 
-def runtime_status(rt: AgentRuntime) -> list[dict[str, Any]]:
-    """``rt.status()``, retried: read from another thread while an agent stops, ``Agent.status()`` can
-    meet its listening socket closed under it (OSError / RuntimeError)."""
-    for attempt in range(5):
-        try:
-            return rt.status()
-        except (OSError, RuntimeError):
-            if attempt == 4:
-                raise
-            time.sleep(0.005 * (attempt + 1))  # the stop finishes within milliseconds
-    return []  # pragma: no cover
-
-
 def agent_views(only: str | None = None) -> list[dict[str, Any]]:
     """Every agent known to the configuration or to this process's runtime (DB access: sync only)."""
     from .models import AgentStatus
@@ -166,7 +151,7 @@ def agent_views(only: str | None = None) -> list[dict[str, Any]]:
     addresses = _config_addresses()
     local = {
         status["name"]: from_local(status, now)
-        for status in runtime_status(runtime_module.runtime)
+        for status in runtime_module.runtime.status()
         if status["state"] != NOT_STARTED
     }
     names = list(dict.fromkeys([*addresses, *runtime_module.runtime.names()]))
