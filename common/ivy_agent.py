@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from .conf import setting
 from .config import AgentAddress
-from .exceptions import CallerError, ConfigError, InvalidMessageError
+from .exceptions import ConfigError, InvalidMessageError, IvyNotConfiguredError
 from .protocol import NOTIFY, Message
 from .protocol.exceptions import IvyError
 from .protocol.ivy import check_text, parse_bus
@@ -43,10 +43,6 @@ IVY_SEND = "IVY_SEND"
 IVY_EVENT = "IVY_EVENT"  # internal: runs an Ivy callback in the agent's thread
 
 IvyMethod = Callable[..., Any]  # method(peer: IvyClient, *groups: str)
-
-
-class IvyNotConfiguredError(CallerError):
-    """The agent is not on an Ivy bus (no ``ivy_bus`` in its section, or not started)."""
 
 
 class IvyAgentMixin:

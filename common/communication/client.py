@@ -10,7 +10,8 @@ from typing import Any
 
 from ..protocol import PymasepError
 from ..protocol.pymasep import decode_hello
-from ..transport.pymasep import PeerClosedError, SocketHandler
+from ..transport.exceptions import PeerClosedError
+from ..transport.pymasep import SocketHandler
 from ..transport.pymasep_discovery import search_server
 from .base_threaded_communication import BaseThreadedCommunication, setting
 from .exceptions import (

@@ -17,7 +17,8 @@ from typing import Any
 
 from ..protocol import PymasepError
 from ..protocol.pymasep import decode_hello
-from ..transport.pymasep import Listener, PeerClosedError, SocketHandler
+from ..transport.exceptions import PeerClosedError
+from ..transport.pymasep import Listener, SocketHandler
 from ..transport.pymasep_discovery import AnnouncementResponder
 from .base_threaded_communication import BaseThreadedCommunication, setting
 from .exceptions import DuplicateConnectionError

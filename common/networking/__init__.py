@@ -13,10 +13,11 @@ The wire format is ``common.protocol.netnode``; sockets and threads live in
 """
 
 from ..protocol.netnode import CONFIRM, MINPRINT, NOLOG, NOREPEAT, STREAM, NetMessage
+from ..transport.exceptions import OutboxFullError
 from ..transport.zmq_node import Net_Node
 from ..transport.zmq_station import Station
 from ..transport.zmq_stream import StreamQueue
-from ..transport.zmq_support import NodeStats, OutboxFullError
+from ..transport.zmq_support import NodeStats
 
 Message = NetMessage
 

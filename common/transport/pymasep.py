@@ -21,6 +21,7 @@ from typing import Any
 
 from ..protocol import FrameTooLargeError, ProtocolError
 from ..protocol.pymasep import BYE, Frame, frame_decoder
+from .exceptions import PeerClosedError, PeerStalledError
 from .wake import Waker
 
 log = logging.getLogger("pyros.pymasep")
@@ -29,14 +30,6 @@ AcceptHandler = Callable[[socket.socket, Any], None]
 
 DEFAULT_IO_TIMEOUT = 10.0
 RECV_SIZE = 262144
-
-
-class PeerClosedError(ConnectionError):
-    """The peer closed the connection (or it broke) before a whole frame arrived."""
-
-
-class PeerStalledError(PeerClosedError):
-    """The peer stopped in the middle of a frame for longer than the I/O timeout."""
 
 
 class SocketHandler(threading.Thread):

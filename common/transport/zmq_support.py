@@ -18,6 +18,7 @@ from queue import Empty, Full, Queue
 from typing import Any
 
 from ..protocol.netnode import NetMessage
+from .exceptions import OutboxFullError
 
 log = logging.getLogger("pyros.netnode")
 
@@ -53,10 +54,6 @@ def setting(name: str) -> Any:
 def loopback(host: str) -> str:
     """autopilot says "localhost"; ZMQ wants an address: map it to 127.0.0.1."""
     return "127.0.0.1" if host in ("localhost", "", None) else host
-
-
-class OutboxFullError(RuntimeError):
-    """send(repeat=True) found the outbox full of unconfirmed messages for longer than its timeout."""
 
 
 @dataclass(slots=True)

@@ -1,0 +1,15 @@
+"""Errors of the transports (sockets and threads); codec errors live in ``common.protocol``."""
+
+from __future__ import annotations
+
+
+class PeerClosedError(ConnectionError):
+    """The peer closed the connection (or it broke) before a whole frame arrived."""
+
+
+class PeerStalledError(PeerClosedError):
+    """The peer stopped in the middle of a frame for longer than the I/O timeout."""
+
+
+class OutboxFullError(RuntimeError):
+    """send(repeat=True) found the outbox full of unconfirmed messages for longer than its timeout."""
