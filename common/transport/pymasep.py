@@ -11,7 +11,6 @@ daemon and is joined on stop.
 from __future__ import annotations
 
 import logging
-import selectors
 import socket
 import struct
 import threading
@@ -22,11 +21,10 @@ from typing import Any
 from ..protocol import FrameTooLargeError, ProtocolError
 from ..protocol.pymasep import BYE, Frame, frame_decoder
 from .exceptions import PeerClosedError, PeerStalledError
-from .wake import Waker
+from .tcp import ThreadedTCPServer
 
 log = logging.getLogger("pyros.pymasep")
 
-AcceptHandler = Callable[[socket.socket, Any], None]
 
 DEFAULT_IO_TIMEOUT = 10.0
 RECV_SIZE = 262144
@@ -247,116 +245,14 @@ class SocketHandler(threading.Thread):
     close = stop
 
 
-class Listener:
+class Listener(ThreadedTCPServer):
     """A listening TCP socket bound at construction (port 0: see ``address``) and an accept thread
     started by ``start(on_accept)``; ``on_accept(conn, addr)`` runs in a fresh thread per
     connection, so a slow handshake never holds up the accept loop. ``stop()`` joins them all."""
 
     def __init__(self, host: str, port: int, backlog: int = 128, name: str = "pymasep") -> None:
-        self.name = name
-        self.ready = threading.Event()
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.socket = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self.socket.bind((host, port))
-            self.socket.listen(backlog)
-        except BaseException:
-            self.socket.close()
-            raise
-        self.socket.setblocking(False)
-        self._waker = Waker()
-        self._thread: threading.Thread | None = None
-        # worker thread -> its connection, None once ``detach()`` handed the connection over
-        self._workers: dict[threading.Thread, socket.socket | None] = {}
-        self._lock = threading.Lock()
-        self._stopping = False
-
-    @property
-    def address(self) -> tuple[str, int]:
-        host, port = self.socket.getsockname()[:2]
-        return host, port
-
-    def start(self, on_accept: AcceptHandler) -> None:
-        if self._thread is not None or self._stopping:
-            return
-        self._thread = threading.Thread(
-            target=self._accept_loop, args=(on_accept,), name=f"{self.name}-accept", daemon=True
-        )
-        self._thread.start()
-        self.ready.set()
-
-    def _accept_loop(self, on_accept: AcceptHandler) -> None:
-        with selectors.DefaultSelector() as sel:
-            sel.register(self.socket, selectors.EVENT_READ)
-            sel.register(self._waker.reader, selectors.EVENT_READ)
-            while not self._stopping:
-                for key, _ in sel.select():
-                    if key.fileobj is self._waker.reader:
-                        return
-                    self._accept_one(on_accept)
-
-    def _accept_one(self, on_accept: AcceptHandler) -> None:
-        try:
-            conn, addr = self.socket.accept()
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError as exc:  # EMFILE ...: keep serving
-            log.warning("%s: accept failed: %s", self.name, exc)
-            return
-        conn.setblocking(True)
-        worker = threading.Thread(target=self._work, args=(on_accept, conn, addr), name=f"{self.name}-hs", daemon=True)
-        with self._lock:
-            if self._stopping:
-                conn.close()
-                return
-            self._workers[worker] = conn
-        worker.start()
-
-    def _work(self, on_accept: AcceptHandler, conn: socket.socket, addr: Any) -> None:
-        try:
-            on_accept(conn, addr)
-        except Exception:
-            log.exception("%s: connection from %s failed", self.name, _label(addr))
-            conn.close()
-        finally:
-            with self._lock:
-                self._workers.pop(threading.current_thread(), None)
-
-    def detach(self) -> None:
-        """Called by ``on_accept`` (in its worker thread) once the connection is handed over:
-        ``stop()`` still joins the worker but no longer shuts that connection down."""
-        with self._lock:
-            if threading.current_thread() in self._workers:
-                self._workers[threading.current_thread()] = None
-
-    @property
-    def pending(self) -> int:
-        """Connections accepted whose ``on_accept`` has not returned yet (handshakes)."""
-        with self._lock:
-            return len(self._workers)
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop accepting, close the socket, interrupt the running workers (their sockets are shut
-        down: a handshake in progress fails at once) and wait for them."""
-        self._stopping = True
-        self._waker.wake()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-        self.socket.close()
-        with self._lock:
-            workers = dict(self._workers)
-        for conn in workers.values():
-            if conn is None:
-                continue
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        for worker in workers:
-            if worker is not threading.current_thread():
-                worker.join(timeout)
-        self._waker.close()
+        super().__init__(host, port, None, name=name, backlog=backlog, hand_off=True)
+        self.bind()  # pymasep's Server knows its port as soon as it exists
 
 
 def _label(addr: Any) -> str:

@@ -1,9 +1,13 @@
 """A threaded TCP server with a prompt, clean shutdown (model: socketserver and LiveServerThread).
 
-One accept thread (``selectors`` on the listening socket and a wake-up pipe) and one thread per
-connection running ``handler(sock, peer)``. ``start()`` binds (port 0 picks a free port, see
-``address``) and returns when accepting; ``stop()`` = ``shutdown()`` + ``close_connections()`` +
-``server_close()`` + ``join()``: no thread outlives it.
+One accept thread (``selectors`` on the listening socket and a :class:`Waker`) and one thread per
+connection running ``handler(sock, peer)``. ``bind()`` (or ``start()``) binds: port 0 picks a free
+port, see ``address``; ``start()`` returns when accepting; ``stop()`` = ``shutdown()`` +
+``close_connections()`` + ``server_close()`` + ``join()``: no thread outlives it.
+
+By default the server closes a connection when its handler returns. With ``hand_off=True`` the
+handler passes the connection on (e.g. to a long-lived reader thread) and it stays open; the
+handler calls ``detach()`` once the connection is no longer the server's to cut at ``stop()``.
 """
 
 from __future__ import annotations
@@ -22,34 +26,58 @@ ConnectionHandler = Callable[[socket.socket, tuple[str, int]], None]
 
 
 class ThreadedTCPServer:
-    def __init__(self, host: str, port: int, handler: ConnectionHandler, name: str = "tcp", backlog: int = 128) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        handler: ConnectionHandler | None = None,
+        name: str = "tcp",
+        backlog: int = 128,
+        *,
+        hand_off: bool = False,
+    ) -> None:
         self.host = host
         self.requested_port = port
         self.handler = handler
         self.name = name
         self.backlog = backlog
+        self.hand_off = hand_off
         self.ready = threading.Event()
         self._sock: socket.socket | None = None
         self._waker = Waker()
         self._accept_thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._connections: dict[socket.socket, threading.Thread] = {}
+        # connection thread -> its socket (None once detach() handed it over)
+        self._workers: dict[threading.Thread, socket.socket | None] = {}
         self._stopping = False
 
     @property
-    def address(self) -> tuple[str, int]:
-        """The bound (host, port); only valid after ``start()``."""
+    def socket(self) -> socket.socket:
+        """The listening socket; only valid after ``bind()``."""
         if self._sock is None:
-            raise RuntimeError(f"{self.name}: not started")
-        host, port = self._sock.getsockname()[:2]
+            raise RuntimeError(f"{self.name}: not bound")
+        return self._sock
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The bound (host, port); only valid after ``bind()``."""
+        host, port = self.socket.getsockname()[:2]
         return host, port
 
     @property
     def port(self) -> int:
         return self.address[1]
 
-    def start(self) -> None:
-        """Bind, listen and start accepting. Raises ``OSError`` (e.g. EADDRINUSE) from bind."""
+    @property
+    def pending(self) -> int:
+        """Connection threads still running their handler."""
+        with self._lock:
+            return len(self._workers)
+
+    def bind(self) -> None:
+        """Bind and listen (idempotent). Raises ``OSError`` (e.g. EADDRINUSE)."""
+        if self._sock is not None:
+            return
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
@@ -62,14 +90,23 @@ class ThreadedTCPServer:
             raise
         sock.setblocking(False)
         self._sock = sock
+
+    def start(self, handler: ConnectionHandler | None = None) -> None:
+        """Bind if needed and start accepting (idempotent; a stopped server stays stopped)."""
+        if handler is not None:
+            self.handler = handler
+        if self.handler is None:
+            raise ValueError(f"{self.name}: no connection handler")
+        if self._accept_thread is not None or self._stopping:
+            return
+        self.bind()
         self._accept_thread = threading.Thread(target=self._accept_loop, name=f"{self.name}-accept", daemon=True)
         self._accept_thread.start()
         self.ready.set()
 
     def _accept_loop(self) -> None:
-        assert self._sock is not None  # set by start() before this thread exists
         with selectors.DefaultSelector() as sel:
-            sel.register(self._sock, selectors.EVENT_READ)
+            sel.register(self.socket, selectors.EVENT_READ)
             sel.register(self._waker.reader, selectors.EVENT_READ)
             while not self._stopping:
                 for key, _ in sel.select():
@@ -78,9 +115,8 @@ class ThreadedTCPServer:
                     self._accept_one()
 
     def _accept_one(self) -> None:
-        assert self._sock is not None
         try:
-            conn, peer = self._sock.accept()
+            conn, peer = self.socket.accept()
         except (BlockingIOError, InterruptedError):
             return
         except OSError as exc:  # e.g. EMFILE: log and keep serving
@@ -92,18 +128,29 @@ class ThreadedTCPServer:
             if self._stopping:
                 conn.close()
                 return
-            self._connections[conn] = thread
+            self._workers[thread] = conn
         thread.start()
 
     def _serve(self, conn: socket.socket, peer: tuple[str, int]) -> None:
+        assert self.handler is not None  # start() refuses to run without one
+        failed = False
         try:
             self.handler(conn, peer)
         except Exception:
-            log.exception("%s: connection handler for %s:%s failed", self.name, *peer[:2])
+            failed = True
+            log.exception("%s: connection handler for %s failed", self.name, _label(peer))
         finally:
             with self._lock:
-                self._connections.pop(conn, None)
-            conn.close()
+                self._workers.pop(threading.current_thread(), None)
+            if failed or not self.hand_off:
+                conn.close()
+
+    def detach(self) -> None:
+        """From a handler (hand_off servers): the connection is handed over; ``stop()`` still joins
+        the handler's thread but no longer shuts that connection down."""
+        with self._lock:
+            if threading.current_thread() in self._workers:
+                self._workers[threading.current_thread()] = None
 
     def shutdown(self) -> None:
         """Stop accepting new connections."""
@@ -115,7 +162,7 @@ class ThreadedTCPServer:
     def close_connections(self) -> None:
         """Wake every connection thread (their recv returns b'')."""
         with self._lock:
-            conns = list(self._connections)
+            conns = [conn for conn in self._workers.values() if conn is not None]
         for conn in conns:
             try:
                 conn.shutdown(socket.SHUT_RDWR)
@@ -129,7 +176,7 @@ class ThreadedTCPServer:
 
     def join(self, timeout: float = 5.0) -> None:
         with self._lock:
-            threads = list(self._connections.values())
+            threads = list(self._workers)
         me = threading.current_thread()
         for thread in threads:
             if thread is not me:
@@ -142,3 +189,9 @@ class ThreadedTCPServer:
         self.close_connections()
         self.server_close()
         self.join(timeout)
+
+
+def _label(peer: object) -> str:
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        return f"{peer[0]}:{peer[1]}"
+    return str(peer)
