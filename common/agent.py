@@ -37,7 +37,6 @@ from typing import Any, Protocol
 from . import directory
 from .conf import setting
 from .config import AgentAddress, load_config
-from .exceptions import AgentStartError
 from .ivy_agent import IvyAgentMixin  # Ivy bus: bind_ivy / send_ivy (issue 4)
 from .protocol import Message
 from .transport.native import FrameConnection, NativeEndpoint
@@ -222,7 +221,7 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
             if worked:
                 self._safe_shutdown()
             self._close_endpoints()
-            if self.stats.state != CRASHED and self.stats.state != PORT_IN_USE:
+            if self.stats.state not in (CRASHED, PORT_IN_USE):
                 self._set_state(STOPPED)
             self.ready.set()
 
@@ -417,7 +416,6 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
         log.error("agent %s: %s", self.name, self.stats.last_error)
         self._set_state(state)
         self._close_endpoints()
-        self.start_error = AgentStartError(f"agent {self.name}: {self.stats.last_error}")
         return False
 
     def _close_endpoints(self) -> None:

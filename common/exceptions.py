@@ -89,7 +89,3 @@ class UnknownMessageError(RemoteError):
 
 class AgentProtocolError(PeerError):
     """The agent sent bytes that are not a valid reply, or refused our frame."""
-
-
-class AgentStartError(PyrosError):
-    """An agent could not start (its port is taken, its address is invalid)."""
