@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -142,3 +144,30 @@ def test_asgi_server_process_starts_the_agents(env, procs):
 
 def test_manage_py_is_at_the_root():
     assert (ROOT / "manage.py").exists()
+
+
+def test_agentstatus_exit_code_and_iso_times(env, procs):
+    code, out = run("agentstatus", "nobody", env=env)
+    assert code == 1 and "unknown agent(s) nobody" in out, out
+    code, out = run("agentstatus", env=env)  # nothing runs: both unreachable
+    assert code == 1 and "unreachable: alert_manager, scheduler" in out, out
+    proc = Proc.manage("runagents", env=env)
+    procs.append(proc)
+    proc.expect(r"2 agent\(s\) running")
+    code, out = run("sendmessage", "scheduler", "Observation finished", "--params", '{"id": 1}', env=env)
+    assert code == 0, out
+    code, out = run("agentstatus", "scheduler", "--json", env=env)
+    assert code == 0, out
+    status = json.loads(out[out.index("{") :])["scheduler"]
+    assert status["state"] == "running" and status["last_message"] == "Observation finished"
+    for key in ("started_at", "last_message_at"):
+        assert datetime.fromisoformat(status[key].replace("Z", "+00:00")).tzinfo is not None, status[key]
+    proc.signal(signal.SIGTERM)
+    assert proc.wait() == 0
+
+
+def test_agentctl_says_why_it_cannot_reach_another_process_without_redis(env):
+    code, out = run("agentctl", "stop", "scheduler", env=env)
+    assert code == 1 and "in-memory channel layer" in out and "REDIS_URL" in out, out
+    code, out = run("agentctl", "pause", "scheduler", env=env)
+    assert code != 0 and "invalid choice: 'pause'" in out, out
