@@ -132,7 +132,7 @@ def in_process_startup(offset: int) -> float:
 
     simulator = Simulator("active_surface", port_offset=offset)
     started = time.monotonic()
-    simulator.start()
+    simulator.start(daemon=True)
     elapsed = wait_accepting([p + offset for p in AS_PORTS], started)
     simulator.stop()
     return elapsed

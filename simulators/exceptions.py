@@ -42,8 +42,11 @@ class UnknownSimulatorError(SimulatorCallerError):
         self.known = known
 
 
-class BindError(SimulatorCallerError):
-    """A server address cannot be bound (not an address of this machine, no permission...)."""
+class BindError(SimulatorCallerError, OSError):
+    """A server address cannot be bound (not an address of this machine, no permission...).
+
+    Also an ``OSError``, which is what DISCOS code catches when a simulator is already running.
+    """
 
 
 class AddressInUseError(BindError):

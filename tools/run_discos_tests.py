@@ -3,9 +3,11 @@
 Usage: ``python tools/run_discos_tests.py /path/to/discos-simulators [test_x.py ...] [--timeout S]``
 
 Nothing is fetched and nothing of the checkout is copied into this repository: each of the checkout's
-``tests/test_*.py`` files runs in its own pytest process, with this repository first on ``sys.path``
-and pytest's importlib mode (so the checkout's own ``simulators`` package is never imported), from a
-temporary working directory. One line per file: passed/failed/errors, or the reason it did not run.
+``tests/test_*.py`` files runs in its own pytest process (a test that hangs fails after 60 s, through
+pytest-timeout), with this repository first on ``sys.path`` and pytest's importlib mode (so the
+checkout's own ``simulators`` package is never imported), from a temporary working directory that is
+also ``ACSDATA`` (where DISCOS's tests read ``sim-server.log``). One line per file: passed/failed/errors,
+or the reason it did not run.
 """
 
 from __future__ import annotations
@@ -23,13 +25,13 @@ PROJECT = Path(__file__).resolve().parent.parent
 SUMMARY = re.compile(r"(\d+) (passed|failed|error|errors|skipped)")
 
 
-def run_file(test_file: Path, timeout: float, workdir: str) -> tuple[str, float]:
+def run_file(test_file: Path, timeout: float, workdir: str, test_timeout: float = 60.0) -> tuple[str, float]:
     """Run one test file; return its summary text and the seconds it took."""
-    env = {**os.environ, "PYTHONPATH": str(PROJECT), "PYTHONDONTWRITEBYTECODE": "1"}
-    env.pop("ACSDATA", None)
+    # ACSDATA: where DISCOS's tests read the simulators' sim-server.log
+    env = {**os.environ, "PYTHONPATH": str(PROJECT), "PYTHONDONTWRITEBYTECODE": "1", "ACSDATA": workdir}
     command = [
         sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--import-mode=importlib",
-        "-o", "addopts=", "--rootdir", workdir, "-c", os.devnull, str(test_file),
+        "-o", "addopts=", "--rootdir", workdir, "--timeout", str(test_timeout), "-c", os.devnull, str(test_file),
     ]  # fmt: skip
     start = time.monotonic()
     try:
