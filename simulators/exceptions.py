@@ -82,3 +82,7 @@ class UnknownDriverError(MalformedInputError, KeyError):
 
 class CustomCommandError(SimulatorPeerError, ValueError):
     """A custom command ``$name:p1,p2%%%%%`` that cannot be executed as sent (e.g. several ``:``)."""
+
+
+class OutOfRangeError(MalformedInputError, IndexError):
+    """A board, channel or slot number outside the simulated hardware (DISCOS raises ``IndexError``)."""
