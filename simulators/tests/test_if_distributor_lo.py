@@ -101,7 +101,7 @@ def test_multi_type_factories() -> None:
     assert system_types(if_distributor) == ["IFD", "IFD_14_channels"]
     assert system_types(lo) == ["generic_LO", "w_LO"]
     assert type(lo.System()).__module__ == "simulators.lo.generic_LO"
-    with pytest.raises(UnknownSystemTypeError, match="System type unknown not found."):
+    with pytest.raises(UnknownSystemTypeError, match=r"System type unknown not found\."):
         lo.System(system_type="unknown")
 
 
