@@ -23,6 +23,7 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 SUMMARY = re.compile(r"(\d+) (passed|failed|error|errors|skipped)")
+IMPORT_ERROR = re.compile(r"(ModuleNotFoundError|ImportError): [^\n]+")
 
 
 def run_file(test_file: Path, timeout: float, workdir: str, test_timeout: float = 60.0) -> tuple[str, float]:
@@ -45,7 +46,11 @@ def run_file(test_file: Path, timeout: float, workdir: str, test_timeout: float 
         counts["errors" if kind.startswith("error") else kind] += int(number)
     if not any(counts.values()):
         return f"did not run (pytest exit {done.returncode}): {last[0][:120]}", elapsed
-    return ", ".join(f"{n} {k}" for k, n in counts.items() if n or k in ("passed", "failed")), elapsed
+    text = ", ".join(f"{n} {k}" for k, n in counts.items() if n or k in ("passed", "failed"))
+    missing = IMPORT_ERROR.search(done.stdout)
+    if missing and not counts["passed"]:
+        text += f" - {missing.group(0)}"
+    return text, elapsed
 
 
 def main(argv: list[str] | None = None) -> int:
