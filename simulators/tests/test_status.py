@@ -26,7 +26,8 @@ def test_nothing_running(tmp_path: Path) -> None:
 
 def test_status_and_stop_one_simulator_then_the_rest(tmp_path: Path) -> None:
     offset = free_offset([11000 + i for i in range(96)], [12600])
-    background = BackgroundRun(select([], port_offset=offset), tmp_path, port_offset=offset)
+    selections = select(["active_surface", "weather_station"], port_offset=offset)
+    background = BackgroundRun(selections, tmp_path, port_offset=offset)
     try:
         background.wait_line("running")
         lines = status_lines(tmp_path)
