@@ -1,11 +1,13 @@
-"""Simulators (issue 3): start-up, memory, USD round trips and the sending period, each next to a reference.
+"""Simulators (issues 3, 16): start-up, memory, USD round trips, the sending period, and every simulator
+at once, each next to a reference.
 
 Run: ``python bench/simulators.py`` (``bench/run.py simulators`` needs run.py to load bench modules by
 file path: the module name collides with the ``simulators`` app). References measured in the same run:
 - start-up and memory: the DISCOS way, one forked process per server (96 for the Active Surface), and
   the spec's figure for the reference implementation (~1.2 s);
 - USD round trips: a plain threaded TCP echo server on loopback, in its own process, timed the same way;
-- sending period: a bare Python thread sending on the same 10 ms grid to 20 sockets (the machine's floor).
+- sending period: a bare Python thread sending on the same 10 ms grid to 20 sockets (the machine's floor);
+- every simulator at once: one forked process per server of every simulator, as DISCOS runs them.
 """
 
 from __future__ import annotations
@@ -93,7 +95,37 @@ def wait_accepting(ports: list[int], started: float, timeout: float = 30.0) -> f
             with socket.socket() as probe:
                 if probe.connect_ex(("127.0.0.1", port)) == 0:
                     waiting.discard(port)
+        if waiting:
+            time.sleep(0.001)  # leave the CPU to the processes being measured
     return time.monotonic() - started
+
+
+def wait_bound(udp_ports: list[int], started: float, timeout: float = 30.0) -> None:
+    """Until every UDP port is bound (a bind of our own fails)."""
+    waiting = set(udp_ports)
+    while waiting:
+        if time.monotonic() - started > timeout:
+            raise RuntimeError(f"{len(waiting)} UDP ports never bound")
+        waiting = {p for p in waiting if ports_free([], [p])}
+        if waiting:
+            time.sleep(0.001)
+
+
+def all_ports(names: tuple[str, ...] = ()) -> tuple[list[int], list[int]]:
+    """(TCP ports, UDP ports) declared by the simulators called ``names`` (all if empty)."""
+    from simulators.catalog import select
+
+    entries = [e for s in select(list(names)) for e in s.entries]
+    addresses = [(e.protocol, a[1]) for e in entries for a in (e.l_address, e.s_address) if a]
+    return [p for k, p in addresses if k == "tcp"], [p for k, p in addresses if k == "udp"]
+
+
+def free_offset_all() -> int:
+    tcp, udp = all_ports()
+    for offset in range(1000, 19000, 137):
+        if ports_free([p + offset for p in tcp], [p + offset for p in udp]):
+            return offset
+    raise RuntimeError("no free port offset for every simulator")
 
 
 def tree_memory(pid: int) -> tuple[float, float]:
@@ -104,17 +136,22 @@ def tree_memory(pid: int) -> tuple[float, float]:
 
 
 # --- start-up and memory ------------------------------------------------------------------------
-def start_command(offset: int, *extra: str) -> tuple[subprocess.Popen[str], float]:
+def start_command(
+    offset: int, *extra: str, names: tuple[str, ...] = ("active_surface", "weather_station")
+) -> tuple[subprocess.Popen[str], float]:
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "runsimulators", "--port-offset", str(offset), *extra],
+        [sys.executable, "manage.py", "runsimulators", *names, "--port-offset", str(offset), *extra],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
         env={**os.environ, "PYROS_AGENTS_AUTOSTART": "0"},
     )
-    elapsed = wait_accepting([p + offset for p in AS_PORTS], started)
+    tcp, udp = all_ports(names) if names != ("active_surface", "weather_station") else (AS_PORTS, [])
+    elapsed = wait_accepting([p + offset for p in tcp], started)
+    wait_bound([p + offset for p in udp], started)
+    elapsed = time.monotonic() - started
     assert process.stdout is not None
     for line in process.stdout:
         if line.startswith("running"):
@@ -164,6 +201,100 @@ def process_per_server_startup(offset: int) -> tuple[float, float, float]:
             process.terminate()
         for process in processes:
             process.join(10)
+
+
+def _serve_entry(module_name: str, index: int, offset: int) -> None:
+    import importlib
+
+    from simulators.server import Server, server_entries
+
+    module = importlib.import_module(f"simulators.{module_name}")
+    entry = server_entries(module, port_offset=offset)[index]
+    Server(module, entry.server_type, entry.kwargs, entry.l_address, entry.s_address).serve_forever()
+
+
+def process_per_server_all(offset: int) -> tuple[float, float, float, int]:
+    """The DISCOS way for every simulator: one forked process per server. (seconds, RSS, PSS, servers)"""
+    from simulators.catalog import select
+
+    if threading.active_count() != 1:
+        raise RuntimeError("cannot fork the baseline: threads are running")
+    entries = [e for s in select([]) for e in s.entries]
+    tcp, udp = all_ports()
+    context = multiprocessing.get_context("fork")
+    started = time.monotonic()
+    processes = [
+        context.Process(target=_serve_entry, args=(e.simulator, e.index, offset), daemon=True) for e in entries
+    ]
+    for process in processes:
+        process.start()
+    try:
+        wait_accepting([p + offset for p in tcp], started)
+        wait_bound([p + offset for p in udp], started)
+        elapsed = time.monotonic() - started
+        infos = [psutil.Process(p.pid).memory_full_info() for p in processes if p.pid]
+        return elapsed, sum(i.rss for i in infos) / 1e6, sum(i.pss for i in infos) / 1e6, len(entries)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(10)
+
+
+def in_process_all(offset: int, names: tuple[str, ...]) -> float:
+    """Every simulator started with ``Simulator.start(daemon=True)`` in this process, until all serve."""
+    import contextlib
+    import io
+
+    from simulators.server import Simulator
+
+    tcp, udp = all_ports()
+    simulators = [Simulator(name, port_offset=offset) for name in names]
+    started = time.monotonic()
+    with contextlib.redirect_stdout(io.StringIO()):  # the DISCOS "up and running" lines
+        for simulator in simulators:
+            simulator.start(daemon=True)
+        wait_accepting([p + offset for p in tcp], started)
+        wait_bound([p + offset for p in udp], started)
+        elapsed = time.monotonic() - started
+        for simulator in simulators:
+            simulator.stop()
+    return elapsed
+
+
+def all_simulators() -> None:
+    """Every simulator at once: ``runsimulators`` (all) from exec until every port serves, and memory."""
+    offset = free_offset_all()
+    from simulators.catalog import available_simulators
+
+    names = tuple(available_simulators())
+    runs = []
+    for _ in range(3):
+        command, elapsed = start_command(offset, names=names)
+        runs.append((elapsed, *tree_memory(command.pid)))
+        stop_command(command)
+    elapsed, rss, pss = (statistics.median(v) for v in zip(*runs, strict=True))
+    base_elapsed, base_rss, base_pss, count = process_per_server_all(offset)
+    in_process = statistics.median(in_process_all(offset, names) for _ in range(5))
+    print(f"All {len(names)} simulators at once ({count} servers) until every port serves")
+    row(
+        "in process (Simulator.start), median of 5",
+        f"{in_process:.3f} s",
+        f"{count} forked processes {base_elapsed:.3f} s",
+        in_process / base_elapsed,
+    )
+    row(
+        "runsimulators (all), from exec, median of 3",
+        f"{elapsed:.3f} s",
+        f"{count} forked processes {base_elapsed:.3f} s",
+        elapsed / base_elapsed,
+    )
+    row(
+        "  memory: PSS (RSS)",
+        f"{pss:.0f} ({rss:.0f}) MB",
+        f"{count} forked processes {base_pss:.0f} ({base_rss:.0f}) MB",
+        pss / base_pss,
+    )
 
 
 # --- round trips --------------------------------------------------------------------------------
@@ -420,6 +551,7 @@ def main() -> None:
     round_trips(offset)
     sending_period()
     startup_and_memory(offset)
+    all_simulators()
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
