@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import ModuleType
 from typing import Any
-from unittest import mock
 
 ByteString = str | bytes | bytearray
 
@@ -267,6 +266,8 @@ class FastTimeMock:
         if speed_factor <= 0:
             raise ValueError(f"speed factor must be positive, got {speed_factor}")
         self.speed_factor = float(speed_factor)
+        from unittest import mock  # only tests use it: keep unittest out of a running simulator
+
         self._real_time, self._real_sleep, self._real_timer = time.time, time.sleep, threading.Timer
         self.start_time = self.fake_start = self._real_time()
         self._patches = [
