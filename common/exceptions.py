@@ -34,10 +34,6 @@ class UnknownAgentError(CallerError):
         self.known = known
 
 
-class IvyNotConfiguredError(CallerError):
-    """The agent is not on an Ivy bus (no ``ivy_bus`` in its section, or not started)."""
-
-
 class InvalidMessageError(CallerError):
     """A message that cannot be sent (empty type, params that are not a JSON object, too large)."""
 
@@ -89,3 +85,8 @@ class UnknownMessageError(RemoteError):
 
 class AgentProtocolError(PeerError):
     """The agent sent bytes that are not a valid reply, or refused our frame."""
+
+
+class UnknownMessageTypeError(CallerError):
+    """A message type the agent does not know (raised by ``Agent.dispatch``; answered as an
+    ``UnknownMessage`` error reply, which ``Sender`` raises as :class:`UnknownMessageError`)."""

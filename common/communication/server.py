@@ -15,14 +15,14 @@ import socket
 from collections import deque
 from typing import Any
 
-from ..protocol import PymasepError
-from ..protocol.pymasep import decode_hello
+from ..conf import setting
 from ..transport.exceptions import PeerClosedError
-from ..transport.pymasep import Listener, SocketHandler
-from ..transport.pymasep_discovery import AnnouncementResponder
-from .base_threaded_communication import BaseThreadedCommunication, setting
-from .exceptions import DuplicateConnectionError
+from .base_threaded_communication import BaseThreadedCommunication
+from .codec import decode_hello
+from .discovery import AnnouncementResponder
+from .exceptions import DuplicateConnectionError, PymasepError
 from .frame import Frame
+from .transport import Listener, SocketHandler
 
 
 class Server(BaseThreadedCommunication):
@@ -57,10 +57,8 @@ class Server(BaseThreadedCommunication):
         self.max_connection = max_connection
         self.max_pending = max(16, max_connection)  # handshakes in progress at once
         self.refused: deque[tuple[str | None, str, str]] = deque(maxlen=100)  # (id, peer, reason)
-        self.discovery_address: str = discovery_address or setting("PYMASEP_DISCOVERY_ADDRESS", "127.255.255.255")
-        self.discovery_port: int = (
-            setting("PYMASEP_DISCOVERY_PORT", 10000) if discovery_port is None else discovery_port
-        )
+        self.discovery_address: str = discovery_address or setting("PYMASEP_DISCOVERY_ADDRESS")
+        self.discovery_port: int = setting("PYMASEP_DISCOVERY_PORT") if discovery_port is None else discovery_port
         self.listener = Listener(host, port, backlog=max(self.max_connection, 16), name=f"pymasep-{ident}")
         self.socket = self.listener.socket
         self.port = self.listener.address[1]

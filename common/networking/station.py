@@ -21,8 +21,8 @@ from typing import Any
 
 import zmq
 
-from ..protocol.exceptions import NetNodeError
-from ..protocol.netnode import (
+from ..conf import setting
+from .codec import (
     CONFIRM,
     STREAM,
     NetMessage,
@@ -33,8 +33,9 @@ from ..protocol.netnode import (
     split_router,
     station_route,
 )
-from .zmq_loop import ZmqLoop
-from .zmq_support import Call, Pending, SeenIds, WorkerPool, log, loopback, setting
+from .exceptions import NetNodeError
+from .loop import ZmqLoop
+from .support import Call, Pending, SeenIds, WorkerPool, log, loopback
 
 StationListen = Callable[[NetMessage], Any]
 LISTENER = "listener"

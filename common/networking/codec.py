@@ -30,8 +30,8 @@ from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .arrays import ARRAY_KEY, PendingArray, expand_pending, json_default, read_array_dict
 from .exceptions import NetFrameError, NetMessageError
-from .netnode_arrays import ARRAY_KEY, PendingArray, expand_pending, json_default, read_array_dict
 
 NOREPEAT = "NOREPEAT"
 MINPRINT = "MINPRINT"
@@ -319,11 +319,6 @@ def node_frames(to: str | Sequence[str], body: bytes, *, upstream: str, direct: 
     if not hops:
         raise ValueError("a multihop 'to' needs at least one hop")
     return [*hops, hops[-1], body]
-
-
-def router_frames(identity: str, body: bytes) -> list[bytes]:
-    """What a ROUTER sends to a directly connected peer: ``[identity, body]``."""
-    return [identity.encode(), body]
 
 
 def split_router(frames: Sequence[bytes]) -> tuple[bytes, list[bytes]]:
