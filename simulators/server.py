@@ -20,7 +20,7 @@ from socketserver import ThreadingTCPServer, ThreadingUDPServer
 from types import ModuleType
 from typing import Any
 
-from simulators import discos_log
+from simulators.discos_log import configure as configure_discos_log
 from simulators.common import SERVER_SHUTDOWN
 from simulators.exceptions import AddressInUseError, ServerConfigError
 from simulators.handlers import BaseHandler, ListenHandler, SendHandler
@@ -43,7 +43,7 @@ logger = logging.getLogger("pyros.simulators")
 
 STOP_COMMAND = b"$system_stop%%%%%"
 
-discos_log.configure()  # $ACSDATA/sim-server.log, as DISCOS's server module does when imported
+configure_discos_log()  # $ACSDATA/sim-server.log, as DISCOS's server module does when imported
 
 
 @dataclass(frozen=True)
