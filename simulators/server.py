@@ -20,8 +20,8 @@ from socketserver import ThreadingTCPServer, ThreadingUDPServer
 from types import ModuleType
 from typing import Any
 
-from simulators.discos_log import configure as configure_discos_log
 from simulators.common import SERVER_SHUTDOWN
+from simulators.discos_log import configure as configure_discos_log
 from simulators.exceptions import AddressInUseError, ServerConfigError
 from simulators.handlers import BaseHandler, ListenHandler, SendHandler
 from simulators.hosting import SERVER_TYPES, Address, Server
