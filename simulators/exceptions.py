@@ -86,3 +86,19 @@ class CustomCommandError(SimulatorPeerError, ValueError):
 
 class OutOfRangeError(MalformedInputError, IndexError):
     """A board, channel or slot number outside the simulated hardware (DISCOS raises ``IndexError``)."""
+
+
+class BackendError(SimulatorPeerError):
+    """A backend request refused in the protocol: the reply is ``!name,fail,<this text>``."""
+
+
+class GrammarException(MalformedInputError):
+    """A backend message that breaks the grammar: the reply is ``!undefined,invalid,syntax error: ...``."""
+
+
+class GaiaError(SimulatorPeerError):
+    """A GAIA request answered with an error code (``#ERROR(code)[NAME]...``)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code

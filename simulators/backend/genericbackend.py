@@ -18,16 +18,14 @@ from typing import Any, ClassVar
 
 from simulators.backend import grammar
 from simulators.common import ListeningSystem
-from simulators.exceptions import MalformedInputError
+from simulators.exceptions import BackendError, MalformedInputError
 from simulators.utils import ACS_TO_UNIX_TIME, ByteString, to_text
+
+__all__ = ["PROTOCOL_VERSION", "BackendError", "GenericBackendSystem", "System", "grammar"]
 
 PROTOCOL_VERSION = "1.2"
 MAX_MESSAGE = 4096
 Arguments = list[str]
-
-
-class BackendError(Exception):
-    """A request the backend refuses: the reply is ``fail`` with this reason."""
 
 
 def _wall_clock() -> float:

@@ -6,6 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from simulators.exceptions import GrammarException
+
+__all__ = ["FAIL", "INVALID", "OK", "REPLY", "REQUEST", "TAIL", "GrammarException", "Message", "parse_message"]
+
 REQUEST, REPLY = "?", "!"
 TAIL = "\r\n"
 SEPARATOR = ","
@@ -15,10 +19,6 @@ _NAME = r"(?P<name>[a-zA-Z][a-zA-Z0-9-]*)"
 _ARGUMENTS = r"(,(?P<arguments>[^\r\n]+))?(\r\n)?$"
 REQUEST_PATTERN = re.compile(r"^(?P<type>\?)" + _NAME + _ARGUMENTS)
 REPLY_PATTERN = re.compile(r"^(?P<type>!)" + _NAME + rf",(?P<code>({OK}|{FAIL}|{INVALID}))" + _ARGUMENTS)
-
-
-class GrammarException(ValueError):
-    """A message that does not follow the grammar."""
 
 
 class Message:

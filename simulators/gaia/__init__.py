@@ -24,6 +24,7 @@ import random
 from socketserver import ThreadingUDPServer
 
 from simulators.common import ListeningSystem
+from simulators.exceptions import GaiaError
 from simulators.utils import ByteString, to_text
 
 servers = [(("127.0.0.1", 12400), (), ThreadingUDPServer, {})]
@@ -48,14 +49,6 @@ ARGUMENTS = {"*IDN?": 0, "CONF?": 0, "NAME?": 0, "SETD": 2, "SETG": 2}
 ECHOES = ["SETSG", "SETSD", "SETSGZ", "SETSDZ", "SAVECPU", "RESETD", "RESETG", "SAVE"]
 ECHOES += ["SETDF", "SETGF", "GETEF", "ENABLE", "DISABLE"]
 ONE_ARGUMENT = ["LOADCONF", "GETVG", "GETVD", "GETID", "GETREF", "GETEMP", *ECHOES]
-
-
-class GaiaError(Exception):
-    """A request the board answers with an error code."""
-
-    def __init__(self, code: int) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 class System(ListeningSystem):
