@@ -75,16 +75,18 @@ class BaseHandler(socketserver.BaseRequestHandler):
         method = getattr(self.system, name, None)
         not_supported = f"command {name} not supported"
         if not callable(method):
-            logger.warning("%s: custom command %r not supported", self.label, name, extra=discos(not_supported))
+            logger.warning("%s (%s)", not_supported, self.label, extra=discos(not_supported))
             return
         try:
             response = method(*params)
         except AttributeError as exc:  # DISCOS cannot tell it from a missing command
-            logger.warning("%s: custom command %r failed: %r", self.label, msg_body, exc, extra=discos(not_supported))
+            context = f"{self.label}: custom command {msg_body!r} raised {exc!r}"
+            logger.warning("%s (%s)", not_supported, context, extra=discos(not_supported))
             return
         except Exception as exc:
             text = f"unexpected exception {exc}"
-            logger.warning("%s: custom command %r failed: %r", self.label, msg_body, exc, extra=discos(text))
+            context = f"{self.label}: custom command {msg_body!r} raised {exc!r}"
+            logger.warning("%s (%s)", text, context, extra=discos(text))
             return
         if isinstance(response, str):
             self.send(response)
@@ -102,7 +104,8 @@ class ListenHandler(BaseHandler):
         self.pending = bytearray()  # bytes of the message in progress, for error logs
         self.idle = True  # the parser is between messages
         if self.connection_oriented:
-            logger.info("%s: connected", self.label, extra=discos(f"Got connection from {self.client_address}"))
+            connected = f"Got connection from {self.client_address}"
+            logger.info("%s (%s)", connected, self.label, extra=discos(connected))
             greeting = self.system.system_greet() if hasattr(self.system, "system_greet") else None
             if greeting:
                 self.send(greeting)
@@ -146,7 +149,7 @@ class ListenHandler(BaseHandler):
             self._log_rejected("rejected", exc, str(exc))
             return None
         except Exception as exc:
-            self._log_rejected("unexpected exception", exc, "unexpected exception", level=logging.ERROR)
+            self._log_rejected("parse raised", repr(exc), "unexpected exception", level=logging.ERROR)
             return None
         if result is True:
             self.idle = False
@@ -158,8 +161,9 @@ class ListenHandler(BaseHandler):
         return result
 
     def _log_rejected(self, what: str, detail: object, discos_text: str, level: int = logging.WARNING) -> None:
+        context = f"{self.label}: {what}" + ("" if str(detail) == discos_text else f" {detail}")
         pending = bytes(self.pending).hex(" ")
-        logger.log(level, "%s: %s: %s; bytes %s", self.label, what, detail, pending, extra=discos(discos_text))
+        logger.log(level, "%s (%s; bytes %s)", discos_text, context, pending, extra=discos(discos_text))
         self.idle = True
         self.pending.clear()
 
