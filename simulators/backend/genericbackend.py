@@ -219,10 +219,10 @@ class GenericBackendSystem(ListeningSystem):
             values = [a if a == "*" else convert(a) for a, convert in zip(arguments, converters, strict=False)]
         except ValueError:
             raise BackendError("wrong parameter format") from None
-        section, bandwidth = values[0], values[2]
-        if section != "*" and section > self.max_sections:
+        section, bandwidth = values[0], values[2]  # numbers, or "*" for "any"
+        if not isinstance(section, str) and section > self.max_sections:
             raise BackendError(f"backend supports {self.max_sections} sections")
-        if bandwidth != "*" and bandwidth > self.max_bandwidth:
+        if not isinstance(bandwidth, str) and bandwidth > self.max_bandwidth:
             raise BackendError(f"backend maximum bandwidth is {self.max_bandwidth:0.6f}")
         self._sections[section] = tuple(values[1:])
 

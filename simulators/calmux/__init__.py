@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import threading
 from socketserver import ThreadingTCPServer
+from typing import Any
 
 from simulators.common import ListeningSystem
 from simulators.exceptions import MalformedInputError
 from simulators.utils import ByteString, to_text
 
-servers = [(("127.0.0.1", 12500), (), ThreadingTCPServer, {})]
+servers: list[tuple[Any, ...]] = [(("127.0.0.1", 12500), (), ThreadingTCPServer, {})]
 
 TERMINATORS = ("\n", "\r")
 MAX_MESSAGE = 7

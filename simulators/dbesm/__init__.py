@@ -24,6 +24,7 @@ status reads as 0 in ``ReadDIAG`` (DISCOS raises).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from socketserver import ThreadingTCPServer
 from typing import Any
@@ -34,7 +35,7 @@ from simulators.dbesm.outputs import get_output, set_output
 from simulators.textline import LineBuffer
 from simulators.utils import ByteString
 
-servers = [(("127.0.0.1", 11111), (), ThreadingTCPServer, {})]
+servers: list[tuple[Any, ...]] = [(("127.0.0.1", 11111), (), ThreadingTCPServer, {})]
 
 ACK = "ACK" + TAIL
 BPF_CHANNELS = {"1a": 0, "1b": 1, **{str(n): n for n in range(2, 11)}}
@@ -66,8 +67,11 @@ class System(ListeningSystem):
             "GETFIRM": self.get_firm,
         }
         for component in ("ATT", "AMP", "EQ", "BPF"):
-            self.commands[f"SETDBE{component}"] = lambda p, c=component: set_output(self.boards, p, c)
-            self.commands[f"GETDBE{component}"] = lambda p, c=component: get_output(self.boards, p, c)
+            self.commands[f"SETDBE{component}"] = functools.partial(self._output, set_output, component)
+            self.commands[f"GETDBE{component}"] = functools.partial(self._output, get_output, component)
+
+    def _output(self, action: Callable[[list[Board], list[Any], str], str], component: str, params: list[Any]) -> str:
+        return action(self.boards, params, component)
 
     def parse(self, byte: ByteString) -> bool | str:
         line = self.line.feed(byte)

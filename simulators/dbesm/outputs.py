@@ -13,7 +13,7 @@ Board = dict[str, Any]
 def wired(boards: list[Board], output: str, component: str) -> list[tuple[Board, int]]:
     """(board, component index) for every board wired to ``output``."""
     column = COMPONENT_COLUMN[component]
-    return [(boards[int(row[0]) - 1], row[column]) for row in OUTPUTS if row[1] == output]
+    return [(boards[int(row[0]) - 1], int(row[column])) for row in OUTPUTS if row[1] == output]
 
 
 def set_output(boards: list[Board], params: list[Any], component: str) -> str:

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import random
 from socketserver import ThreadingUDPServer
+from typing import Any
 
 from simulators.common import ListeningSystem
 from simulators.exceptions import GaiaError
 from simulators.utils import ByteString, to_text
 
-servers = [(("127.0.0.1", 12400), (), ThreadingUDPServer, {})]
+servers: list[tuple[Any, ...]] = [(("127.0.0.1", 12400), (), ThreadingUDPServer, {})]
 
 HEADER, TAIL = "#", "\n"
 FIRMWARE = "GAIA Simulator Rev. 1.0.0 / 2022.02.08.1"

@@ -129,7 +129,7 @@ class System(ListeningSystem):
             raise MalformedInputError("Wrong enable parameter for command `S`. Please, use 0 or 1.")
         if board[TYPE] != 2:
             return NAK
-        board[REF], board[LO] = reference, frequency  # type: ignore[call-overload]
+        board[REF], board[LO] = reference, frequency  # type: ignore[assignment]  # a float shows as sent
         board[REGISTER] = with_bits(board[REGISTER], int(enable), 3, 1)
         board[LO_OFF], board[LO_ON] = int(enable) ^ 1, int(enable)
         return ACK

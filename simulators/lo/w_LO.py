@@ -14,6 +14,8 @@ name (the ``\\r``), only a trailing ``\\r`` is dropped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from simulators.common import ListeningSystem
 from simulators.exceptions import MalformedInputError
 from simulators.textline import LineBuffer
@@ -72,7 +74,7 @@ class System(ListeningSystem):
         return ACK
 
     def get(self, name: str) -> str:
-        queries = {
+        queries: dict[str, Callable[[], str]] = {
             "enable USB_devs": self._usb(1),
             "disable USB_devs": self._usb(0),
             "get W_LO_PolH": lambda: f"{self.w_lo_freq_polH}MHz",
@@ -90,9 +92,10 @@ class System(ListeningSystem):
         query = queries.get(name)
         if query is None:
             raise MalformedInputError(f"unknown command {name!r}")
-        return query() + TAIL
+        answer: str = query()
+        return answer + TAIL
 
-    def _usb(self, value: int):
+    def _usb(self, value: int) -> Callable[[], str]:
         def switch() -> str:
             self.w_USB_devs = value
             return "ACK"

@@ -23,13 +23,14 @@ lookup error). No reply in either case.
 from __future__ import annotations
 
 from socketserver import ThreadingTCPServer
+from typing import Any
 
 from simulators.common import ListeningSystem
 from simulators.exceptions import MalformedInputError, UnknownDriverError
 from simulators.mscu.servo import COMMANDS, SERVOS, Number, Servo
 from simulators.utils import ByteString, to_text
 
-servers = [(("127.0.0.1", 10000), (), ThreadingTCPServer, {})]
+servers: list[tuple[Any, ...]] = [(("127.0.0.1", 10000), (), ThreadingTCPServer, {})]
 
 HEADERS = ("#", "!", "?", "@")
 CLOSERS = ("\r\n", "\n\r")
@@ -83,7 +84,8 @@ class System(ListeningSystem):
 
     def execute(self, message: str) -> str:
         command, number, params = split_request(message)
-        servo = self.servos.get(params[0])  # type: ignore[call-overload]
+        address = params[0]
+        servo = self.servos.get(address) if isinstance(address, int) else None
         if servo is None:
             raise UnknownDriverError(f"no servo {params[0]}")
         if command not in COMMANDS:

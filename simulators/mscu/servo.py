@@ -22,7 +22,7 @@ STOW_POSITION: dict[str, list[float]] = {
     "GFR": [0],
     "M3R": [0],
 }
-SPAR_VALUES = {(1250, 0): "3", (1240, 0): "10"}
+SPAR_VALUES: dict[tuple[int | float, ...], str] = {(1250, 0): "3", (1240, 0): "10"}
 """``getspar`` answers by (index, subindex): acceleration and maximum speed; anything else is 0."""
 
 Number = int | float
@@ -172,7 +172,7 @@ class Servo:
         return self._both("clean", cmd_num, params)
 
     def getspar(self, cmd_num: int, *params: Number) -> list[str]:
-        value = SPAR_VALUES.get(tuple(params[-2:]), "0")  # type: ignore[call-overload]
+        value = SPAR_VALUES.get(tuple(params[-2:]), "0")
         return [f"?getspar:{cmd_num}={self.id}> {value}{CLOSER}"]
 
     def setsdatbitb16(self, cmd_num: int, *params: Number) -> list[str]:
@@ -182,5 +182,15 @@ class Servo:
         """Nothing runs in the background (the setup delay is computed when read)."""
 
 
-COMMANDS = ("getpos", "getappstatus", "getstatus", "setpos", "setup", "stow", "disable", "clean", "getspar")
-COMMANDS += ("setsdatbitb16",)
+COMMANDS = (
+    "getpos",
+    "getappstatus",
+    "getstatus",
+    "setpos",
+    "setup",
+    "stow",
+    "disable",
+    "clean",
+    "getspar",
+    "setsdatbitb16",
+)

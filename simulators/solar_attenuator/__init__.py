@@ -11,13 +11,14 @@ rejected without a reply (DISCOS raises on it).
 from __future__ import annotations
 
 from socketserver import ThreadingTCPServer
+from typing import Any
 
 from simulators.common import ListeningSystem
 from simulators.exceptions import MalformedInputError
 from simulators.textline import LineBuffer
 from simulators.utils import ByteString
 
-servers = [(("127.0.0.1", 13100), (), ThreadingTCPServer, {})]
+servers: list[tuple[Any, ...]] = [(("127.0.0.1", 13100), (), ThreadingTCPServer, {})]
 
 TAIL = "\r\n"
 ACK = "ACK" + TAIL

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 from socketserver import ThreadingTCPServer
+from typing import Any
 
 from simulators.common import ListeningSystem
 from simulators.exceptions import MalformedInputError
 from simulators.textline import LineBuffer
 from simulators.utils import ByteString
 
-servers = [(("127.0.0.1", 13200), (), ThreadingTCPServer, {})]
+servers: list[tuple[Any, ...]] = [(("127.0.0.1", 13200), (), ThreadingTCPServer, {})]
 
 TAIL = "\r\n"
 ACK = "ACK" + TAIL

@@ -25,6 +25,7 @@ import random
 import socket
 import threading
 import time
+from collections.abc import Callable
 from socketserver import ThreadingTCPServer
 from typing import Any
 
@@ -92,8 +93,15 @@ class System(ListeningSystem):
             values = [convert(p) for convert, p in zip(types, params, strict=True)]
         except ValueError:
             return NAK
-        handler = {"?": self.get_status, "pause": self.pause, "stop": self.stop, "resume": self.resume}.get(name)
-        return (handler or getattr(self, f"cmd_{name}"))(values)  # type: ignore[no-any-return]
+        handlers: dict[str, Callable[[list[Any]], str]] = {
+            "?": self.get_status,
+            "pause": self.pause,
+            "stop": self.stop,
+            "resume": self.resume,
+        }
+        handler = handlers.get(name) or getattr(self, f"cmd_{name}")
+        result: str = handler(values)
+        return result
 
     # --- clock and readings ---------------------------------------------------------------------
     def cmd_T(self, params: list[int]) -> str:
