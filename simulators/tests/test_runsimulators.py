@@ -195,6 +195,10 @@ def test_list_shows_system_types_and_type_selects_one() -> None:
     [
         pytest.param(["acu"], "unknown simulator 'acu'", id="unknown-name"),
         pytest.param(["weather_station", "--type", "x"], "has no system types", id="type-on-plain"),
+        pytest.param(
+            ["lo", "--type", "IFD"], r"System type IFD not found\. \(lo types: generic_LO, w_LO\)", id="bad-type"
+        ),
+        pytest.param(["--type", "nothing"], "no simulator has a system type 'nothing'", id="type-nowhere"),
         pytest.param(["--stop", "weather_station"], "no running simulator called 'weather_station'", id="stop-idle"),
         pytest.param(["weather_station", "--port-offset", "60000"], "not a valid port", id="port-overflow"),
         pytest.param(["weather_station", "--host", "192.0.2.1"], "cannot bind 192.0.2.1:12600/udp", id="bad-host"),
