@@ -46,3 +46,10 @@ def text_feed(system: Any, text: str) -> list[Any]:
         except Exception as exc:  # the test compares the exception type
             outcomes.append(type(exc))
     return outcomes
+
+
+def last_outcome(system: Any, text: str) -> Any:
+    """The outcome of the last character of ``text``; every earlier one must have returned True."""
+    outcomes = text_feed(system, text)
+    assert outcomes[:-1] == [True] * (len(text) - 1), outcomes
+    return outcomes[-1]
