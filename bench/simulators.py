@@ -1,11 +1,13 @@
-"""Simulators (issue 3): start-up, memory, USD round trips and the sending period, each next to a reference.
+"""Simulators (issues 3, 16): start-up, memory, USD round trips, the sending period, and every simulator
+at once, each next to a reference.
 
 Run: ``python bench/simulators.py`` (``bench/run.py simulators`` needs run.py to load bench modules by
 file path: the module name collides with the ``simulators`` app). References measured in the same run:
 - start-up and memory: the DISCOS way, one forked process per server (96 for the Active Surface), and
   the spec's figure for the reference implementation (~1.2 s);
 - USD round trips: a plain threaded TCP echo server on loopback, in its own process, timed the same way;
-- sending period: a bare Python thread sending on the same 10 ms grid to 20 sockets (the machine's floor).
+- sending period: a bare Python thread sending on the same 10 ms grid to 20 sockets (the machine's floor);
+- every simulator at once: one forked process per server of every simulator, as DISCOS runs them.
 """
 
 from __future__ import annotations
@@ -93,7 +95,29 @@ def wait_accepting(ports: list[int], started: float, timeout: float = 30.0) -> f
             with socket.socket() as probe:
                 if probe.connect_ex(("127.0.0.1", port)) == 0:
                     waiting.discard(port)
+        if waiting:
+            time.sleep(0.001)  # leave the CPU to the processes being measured
     return time.monotonic() - started
+
+
+def wait_bound(udp_ports: list[int], started: float, timeout: float = 30.0) -> None:
+    """Until every UDP port is bound (a bind of our own fails)."""
+    waiting = set(udp_ports)
+    while waiting:
+        if time.monotonic() - started > timeout:
+            raise RuntimeError(f"{len(waiting)} UDP ports never bound")
+        waiting = {p for p in waiting if ports_free([], [p])}
+        if waiting:
+            time.sleep(0.001)
+
+
+def all_ports(names: tuple[str, ...] = ()) -> tuple[list[int], list[int]]:
+    """(TCP ports, UDP ports) declared by the simulators called ``names`` (all if empty)."""
+    from simulators.catalog import select
+
+    entries = [e for s in select(list(names)) for e in s.entries]
+    addresses = [(e.protocol, a[1]) for e in entries for a in (e.l_address, e.s_address) if a]
+    return [p for k, p in addresses if k == "tcp"], [p for k, p in addresses if k == "udp"]
 
 
 def tree_memory(pid: int) -> tuple[float, float]:
@@ -104,17 +128,22 @@ def tree_memory(pid: int) -> tuple[float, float]:
 
 
 # --- start-up and memory ------------------------------------------------------------------------
-def start_command(offset: int, *extra: str) -> tuple[subprocess.Popen[str], float]:
+def start_command(
+    offset: int, *extra: str, names: tuple[str, ...] = ("active_surface", "weather_station")
+) -> tuple[subprocess.Popen[str], float]:
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "runsimulators", "--port-offset", str(offset), *extra],
+        [sys.executable, "manage.py", "runsimulators", *names, "--port-offset", str(offset), *extra],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
         env={**os.environ, "PYROS_AGENTS_AUTOSTART": "0"},
     )
-    elapsed = wait_accepting([p + offset for p in AS_PORTS], started)
+    tcp, udp = all_ports(names) if names != ("active_surface", "weather_station") else (AS_PORTS, [])
+    elapsed = wait_accepting([p + offset for p in tcp], started)
+    wait_bound([p + offset for p in udp], started)
+    elapsed = time.monotonic() - started
     assert process.stdout is not None
     for line in process.stdout:
         if line.startswith("running"):
@@ -132,7 +161,7 @@ def in_process_startup(offset: int) -> float:
 
     simulator = Simulator("active_surface", port_offset=offset)
     started = time.monotonic()
-    simulator.start()
+    simulator.start(daemon=True)
     elapsed = wait_accepting([p + offset for p in AS_PORTS], started)
     simulator.stop()
     return elapsed
@@ -420,6 +449,9 @@ def main() -> None:
     round_trips(offset)
     sending_period()
     startup_and_memory(offset)
+    from bench._simulators_all import all_simulators  # it imports this module's helpers
+
+    all_simulators()
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 

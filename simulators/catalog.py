@@ -41,11 +41,15 @@ class Selection:
 
 
 def system_types(module: ModuleType) -> list[str] | None:
-    """The variant names of a multi-type simulator, or None for a plain one."""
+    """The variant names of a multi-type simulator, or None for a plain one.
+
+    Read from ``System.systems`` (a :class:`MultiTypeSystem`), else from a module-level ``systems``
+    (DISCOS's layout, where ``System.__new__`` fills the class attribute on first use).
+    """
     system = module.System
-    if isinstance(system, type) and issubclass(system, MultiTypeSystem):
-        return sorted(system.systems)
-    return None
+    if not (isinstance(system, type) and issubclass(system, MultiTypeSystem)):
+        return None
+    return sorted(system.systems or getattr(module, "systems", {}))
 
 
 def select(
@@ -61,6 +65,10 @@ def select(
     if unknown:
         raise UnknownSimulatorError(unknown[0], sorted(catalog))
     chosen = list(dict.fromkeys(names)) or sorted(catalog)
+    if system_type is not None and not names:  # every simulator that has this type
+        chosen = [n for n in chosen if system_type in (system_types(catalog[n]) or [])]
+        if not chosen:
+            raise SimulatorCallerError(f"no simulator has a system type {system_type!r}; see --list")
     extra: dict[str, Any] = {}
     if system_type is not None:
         for name in chosen:
@@ -84,14 +92,18 @@ def _ports(entries: list[ServerEntry], role: str) -> str:
 
 
 def describe(selection: Selection) -> list[str]:
-    """Lines for ``--list``: the simulator, then its servers grouped by protocol (ports as ranges)."""
+    """Lines for ``--list``: the simulator (with its system types), then its servers grouped by protocol
+    and system type (ports as ranges)."""
     entries = selection.entries
     count = f"{len(entries)} server{'s' if len(entries) != 1 else ''}"
     types = system_types(selection.module)
     type_text = f", types: {', '.join(types)}" if types else ""
     lines = [f"{selection.name} ({count}{type_text})"]
-    for protocol in sorted({e.protocol for e in entries}):
-        same = [e for e in entries if e.protocol == protocol]
+    groups: dict[tuple[str, str], list[ServerEntry]] = {}
+    for entry in entries:
+        groups.setdefault((entry.protocol, str(entry.kwargs.get("system_type") or "")), []).append(entry)
+    for (protocol, system_type), same in groups.items():
         roles = [text for role in ("listening", "sending") if (text := _ports(same, role))]
-        lines.append(f"  {protocol}  {'; '.join(roles)}")
+        suffix = f"  type {system_type}" if system_type else ""
+        lines.append(f"  {protocol}  {'; '.join(roles)}{suffix}")
     return lines

@@ -42,8 +42,11 @@ class UnknownSimulatorError(SimulatorCallerError):
         self.known = known
 
 
-class BindError(SimulatorCallerError):
-    """A server address cannot be bound (not an address of this machine, no permission...)."""
+class BindError(SimulatorCallerError, OSError):
+    """A server address cannot be bound (not an address of this machine, no permission...).
+
+    Also an ``OSError``, which is what DISCOS code catches when a simulator is already running.
+    """
 
 
 class AddressInUseError(BindError):
@@ -79,3 +82,23 @@ class UnknownDriverError(MalformedInputError, KeyError):
 
 class CustomCommandError(SimulatorPeerError, ValueError):
     """A custom command ``$name:p1,p2%%%%%`` that cannot be executed as sent (e.g. several ``:``)."""
+
+
+class OutOfRangeError(MalformedInputError, IndexError):
+    """A board, channel or slot number outside the simulated hardware (DISCOS raises ``IndexError``)."""
+
+
+class BackendError(SimulatorPeerError):
+    """A backend request refused in the protocol: the reply is ``!name,fail,<this text>``."""
+
+
+class GrammarException(MalformedInputError):
+    """A backend message that breaks the grammar: the reply is ``!undefined,invalid,syntax error: ...``."""
+
+
+class GaiaError(SimulatorPeerError):
+    """A GAIA request answered with an error code (``#ERROR(code)[NAME]...``)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code

@@ -16,6 +16,7 @@ from typing import Any
 
 from simulators.common import SERVER_SHUTDOWN, ByteParser
 from simulators.custom import HEADER, TAIL, CustomCommandDetector, is_whole_custom_command, split_custom_command
+from simulators.discos_log import discos
 from simulators.exceptions import CustomCommandError
 from simulators.utils import to_text, to_wire
 
@@ -72,18 +73,25 @@ class BaseHandler(socketserver.BaseRequestHandler):
             logger.error("%s: %s; bytes %s", self.label, exc, to_wire(msg_body).hex(" "))
             return
         method = getattr(self.system, name, None)
+        not_supported = f"command {name} not supported"
         if not callable(method):
-            logger.warning("%s: custom command %r not supported", self.label, name)
+            logger.warning("%s (%s)", not_supported, self.label, extra=discos(not_supported))
             return
         try:
             response = method(*params)
+        except AttributeError as exc:  # DISCOS cannot tell it from a missing command
+            context = f"{self.label}: custom command {msg_body!r} raised {exc!r}"
+            logger.warning("%s (%s)", not_supported, context, extra=discos(not_supported))
+            return
         except Exception as exc:
-            logger.warning("%s: custom command %r failed: %r", self.label, msg_body, exc)
+            text = f"unexpected exception {exc}"
+            context = f"{self.label}: custom command {msg_body!r} raised {exc!r}"
+            logger.warning("%s (%s)", text, context, extra=discos(text))
             return
         if isinstance(response, str):
             self.send(response)
             if response == SERVER_SHUTDOWN:
-                self.server.owner.request_stop(release_system=False)
+                self.server.owner.request_endpoint_stop(self.server)
 
 
 class ListenHandler(BaseHandler):
@@ -96,6 +104,8 @@ class ListenHandler(BaseHandler):
         self.pending = bytearray()  # bytes of the message in progress, for error logs
         self.idle = True  # the parser is between messages
         if self.connection_oriented:
+            connected = f"Got connection from {self.client_address}"
+            logger.info("%s (%s)", connected, self.label, extra=discos(connected))
             greeting = self.system.system_greet() if hasattr(self.system, "system_greet") else None
             if greeting:
                 self.send(greeting)
@@ -136,22 +146,24 @@ class ListenHandler(BaseHandler):
         try:
             result = self.parser.parse(ch)
         except (ValueError, KeyError) as exc:
-            self._log_rejected("rejected", exc)
+            self._log_rejected("rejected", exc, str(exc))
             return None
         except Exception as exc:
-            self._log_rejected("unexpected exception", exc, level=logging.ERROR)
+            self._log_rejected("parse raised", repr(exc), "unexpected exception", level=logging.ERROR)
             return None
         if result is True:
             self.idle = False
             return result
         if result is not False and not (isinstance(result, str | bytes) and result):
-            self._log_rejected("unexpected response", repr(result))
+            self._log_rejected("unexpected response", repr(result), f"unexpected response: {result}")
         self.idle = True
         self.pending.clear()
         return result
 
-    def _log_rejected(self, what: str, detail: object, level: int = logging.WARNING) -> None:
-        logger.log(level, "%s: %s: %s; bytes %s", self.label, what, detail, bytes(self.pending).hex(" "))
+    def _log_rejected(self, what: str, detail: object, discos_text: str, level: int = logging.WARNING) -> None:
+        context = f"{self.label}: {what}" + ("" if str(detail) == discos_text else f" {detail}")
+        pending = bytes(self.pending).hex(" ")
+        logger.log(level, "%s (%s; bytes %s)", discos_text, context, pending, extra=discos(discos_text))
         self.idle = True
         self.pending.clear()
 

@@ -37,6 +37,7 @@ class Endpoint:
     owner: Server
     role: str
     broadcaster: Broadcaster | None = None
+    closed: bool = False
     socket: socket.socket
     RequestHandlerClass: Callable[..., Any]
 
@@ -46,9 +47,14 @@ class Endpoint:
     def handle_error(self, request: Any, client_address: Any) -> None:
         logger.exception("%s: handler for %s failed", self.owner.name, client_address)
 
+    _bound: Address | None = None
+
     def bound_address(self) -> Address:
-        host, port = self.socket.getsockname()[:2]
-        return (host, port)
+        """The address bound (the real port when 0 was asked), still known after the socket closed."""
+        if self._bound is None:
+            host, port = self.socket.getsockname()[:2]
+            self._bound = (host, port)
+        return self._bound
 
     def on_readable(self) -> None:
         self._handle_request_noblock()  # type: ignore[attr-defined]
@@ -62,6 +68,7 @@ class TCPEndpoint(Endpoint, socketserver.TCPServer):
         self.owner, self.role = owner, role
         socketserver.TCPServer.__init__(self, address, handler)
         self.socket.setblocking(False)
+        self.bound_address()
 
     def get_request(self) -> tuple[socket.socket, Any]:
         connection, address = self.socket.accept()
@@ -78,6 +85,7 @@ class UDPEndpoint(Endpoint, socketserver.UDPServer):
         self.owner, self.role = owner, role
         socketserver.UDPServer.__init__(self, address, handler)
         self.socket.setblocking(False)
+        self.bound_address()
 
 
 class Server:
@@ -217,6 +225,24 @@ class Server:
                 target=self.stop, kwargs={"release_system": release_system}, name=f"{self.name} stop", daemon=True
             )
         self._stopper.start()
+
+    def request_endpoint_stop(self, endpoint: Endpoint) -> None:
+        """A custom command answered ``$server_shutdown%%%%%`` on ``endpoint``: stop accepting there.
+
+        As in DISCOS, where each address is its own socket server, the other address of a server that
+        both listens and sends keeps serving; the server stops once none of its addresses is left.
+        Called from a worker thread; does not wait for the server to stop.
+        """
+        with self._lock:
+            if self._stopping or endpoint.closed:
+                return
+            endpoint.closed = True
+            last = all(e.closed for e in self.endpoints)
+        if last:
+            self.request_stop(release_system=False)
+            return
+        self._hub.remove(endpoint.socket)
+        endpoint.socket.close()
 
     def stop(self, timeout: float = 5.0, release_system: bool = True) -> bool:
         """Stop accepting, close the sockets, end every connection and wait for the workers.

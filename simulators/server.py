@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import logging
 import socket
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from types import ModuleType
 from typing import Any
 
 from simulators.common import SERVER_SHUTDOWN
+from simulators.discos_log import configure as configure_discos_log
 from simulators.exceptions import AddressInUseError, ServerConfigError
 from simulators.handlers import BaseHandler, ListenHandler, SendHandler
 from simulators.hosting import SERVER_TYPES, Address, Server
@@ -40,6 +42,8 @@ __all__ = [
 logger = logging.getLogger("pyros.simulators")
 
 STOP_COMMAND = b"$system_stop%%%%%"
+
+configure_discos_log()  # $ACSDATA/sim-server.log, as DISCOS's server module does when imported
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,9 @@ class Simulator:
     :param host: serve on this host instead of the declared ones (default: as declared, 127.0.0.1)
     :param port_offset: add this to every declared port (tests and parallel users never collide)
     :param kwargs: extra System constructor arguments for every server (e.g. ``system_type``)
+
+    As in DISCOS, ``start()`` and ``stop()`` print ``Simulator '<name>' up and running.``, ``... stopped.``
+    or ``... already running.`` on stdout, where the name is the system type when one is given.
     """
 
     def __init__(
@@ -178,47 +185,87 @@ class Simulator:
         **kwargs: Any,
     ) -> None:
         self.system_module = load_module(system_module)
-        self.simulator_name = self.system_module.__name__.rsplit(".", 1)[-1]
+        module_name = self.system_module.__name__.rsplit(".", 1)[-1]
+        self.system_type: str | None = kwargs.get("system_type")
+        self.simulator_name = self.system_type or module_name
         self.kwargs = kwargs
         self.hub = hub
         self.entries = server_entries(self.system_module, host, port_offset, kwargs)
         self.servers: list[Server] = []
+        self.start_error: AddressInUseError | None = None
 
-    def start(self, daemon: bool = False) -> list[Server]:
-        """Bind every address, then build each System and start serving; returns at once.
+    def start(
+        self, context: str = "fork", daemon: bool = False, has_started: threading.Event | None = None
+    ) -> list[Server]:
+        """Bind every address, build each System and serve them from this process's threads.
 
-        ``daemon`` is accepted for DISCOS compatibility: servers always run in this process's threads.
+        ``daemon=True`` returns the servers once they all accept; ``daemon=False`` (DISCOS's default)
+        blocks until every server has stopped (``$system_stop%%%%%`` to each address, or Ctrl-C).
+        ``has_started`` is set once they all accept. A busy address prints "already running", keeps
+        the error in ``start_error`` and returns no server. ``context`` is accepted for DISCOS
+        compatibility (DISCOS forks one process per server; here they share the process).
         """
+        del context
         if self.servers:
+            print(f"Simulator '{self.simulator_name}' already running.", flush=True)
             return self.servers
-        self.servers = bind_servers(self.system_module, self.entries, self.hub)
+        try:
+            self.servers = bind_servers(self.system_module, self.entries, self.hub)
+        except AddressInUseError as exc:
+            self.start_error = exc
+            logger.warning("simulator %s: %s", self.simulator_name, exc)
+            print(f"Simulator '{self.simulator_name}' already running.", flush=True)
+            return []
         try:
             for server in self.servers:
                 server.start()
         except BaseException:
             self.stop()
             raise
-        logger.info("Simulator '%s' up and running.", self.simulator_name)
-        return self.servers
+        print(f"Simulator '{self.simulator_name}' up and running.", flush=True)
+        if has_started is not None:
+            has_started.set()
+        if daemon:
+            return self.servers
+        return self._serve_until_stopped()
+
+    def _serve_until_stopped(self) -> list[Server]:
+        servers = self.servers
+        try:
+            for server in servers:
+                while not server.join(0.5):
+                    pass
+        except KeyboardInterrupt:
+            print("", flush=True)
+            self.stop()
+            return servers
+        if self.servers is servers:  # not already stopped (and reported) by stop()
+            self.servers = []
+            print(f"Simulator '{self.simulator_name}' stopped.", flush=True)
+        return servers
 
     def stop(self, timeout: float = 5.0) -> bool:
-        """Stop every server; True if all stopped cleanly within ``timeout``."""
+        """Stop every server; True if all stopped cleanly within ``timeout``.
+
+        A ``Simulator`` that did not start the servers itself stops them the DISCOS way (see
+        :meth:`stop_remote`).
+        """
         if not self.servers:
-            return self.stop_remote(timeout)
+            ok = self.stop_remote(timeout)
+            print(f"Sent stop to '{self.simulator_name}' simulator.", flush=True)
+            return ok
         deadline = time.monotonic() + timeout
         for server in self.servers:
             server.request_stop()
         ok = all([server.join(max(0.0, deadline - time.monotonic())) for server in self.servers])
         self.servers = []
-        logger.info("Simulator '%s' stopped.", self.simulator_name)
+        print(f"Simulator '{self.simulator_name}' stopped.", flush=True)
         return ok
 
     def stop_remote(self, timeout: float = 5.0) -> bool:
-        """Send ``$system_stop%%%%%`` to one address of every server (in parallel); True if all agreed."""
-
-        def stop_one(entry: ServerEntry) -> bool:
-            address = entry.l_address or entry.s_address
-            return address is not None and send_stop(address, entry.protocol, timeout)
-
-        with ThreadPoolExecutor(max_workers=min(32, max(1, len(self.entries)))) as pool:
-            return all(pool.map(stop_one, self.entries))
+        """Send ``$system_stop%%%%%`` to every address of every server (in parallel); True if all agreed."""
+        targets = [(a, e.protocol) for e in self.entries for a in (e.l_address, e.s_address) if a is not None]
+        if not targets:
+            return True
+        with ThreadPoolExecutor(max_workers=min(32, len(targets))) as pool:
+            return all(pool.map(lambda target: send_stop(target[0], target[1], timeout), targets))

@@ -12,6 +12,7 @@ import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from simulators.exceptions import NotRunningError, SimulatorError
 from simulators.server import send_stop
@@ -50,12 +51,14 @@ def status_lines(run_dir: Path | str) -> list[str]:
 
 
 def _send_stops(records: list[ServerRecord], timeout: float) -> bool:
-    def stop_one(record: ServerRecord) -> bool:
-        address = record.l_address or record.s_address
-        return address is not None and send_stop(address, record.protocol, timeout)
+    """``$system_stop%%%%%`` to every address (each address of a server stops on its own, as in DISCOS)."""
+    targets = [(a, r.protocol) for r in records for a in (r.l_address, r.s_address) if a is not None]
 
-    with ThreadPoolExecutor(max_workers=min(32, max(1, len(records)))) as pool:
-        return all(pool.map(stop_one, records))
+    def stop_one(target: tuple[Any, str]) -> bool:
+        return send_stop(target[0], target[1], timeout)
+
+    with ThreadPoolExecutor(max_workers=min(32, max(1, len(targets)))) as pool:
+        return all(pool.map(stop_one, targets))
 
 
 def _wait_gone(run_dir: Path | str, pid: int, name: str, timeout: float) -> bool:

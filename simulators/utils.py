@@ -1,8 +1,10 @@
-"""Helpers shared by the simulators: byte strings, two's complement, time, multi-type discovery.
+"""Helpers shared by the simulators: bytes, two's complement, IEEE-754, time, simulator discovery.
 
-Names and signatures follow the DISCOS ``simulators.utils`` module so that ported simulators keep
-working. A *byte string* here is a ``str`` whose characters are the bytes (latin-1, one code point per
-byte), which is what ``System.parse()`` receives; ``bytes`` are accepted wherever a byte string is read.
+Names, signatures and errors follow the DISCOS ``simulators.utils`` module so that code written for
+DISCOS keeps working: the ``*_to_bytes`` helpers return ``bytes``, their ``*_to_string`` twins return
+the same bytes as a latin-1 ``str`` (one character per byte, which is what ``System.parse()`` receives
+and what a System returns as its reply), and ``string_to_*`` read such a ``str``. The ``bytes_to_*``
+readers accept either. Dates are timezone-aware UTC datetimes; naive ones are taken as UTC.
 """
 
 from __future__ import annotations
@@ -14,28 +16,38 @@ import pkgutil
 import queue
 import struct
 import sys
+import threading
+import time
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
-ByteString = str | bytes
+ByteString = str | bytes | bytearray
+
+ACS_TO_UNIX_TIME = 10_000_000
+"""ACS times count 100 ns ticks: multiply Unix seconds by this (plus the epoch shift) to get one."""
+
+MJD_EPOCH = datetime(1858, 11, 17, tzinfo=UTC)
+DAY_MICROSECONDS = 86_400_000_000
 
 
 def to_text(data: ByteString) -> str:
-    """``bytes`` -> byte string (latin-1); a ``str`` is returned unchanged."""
-    return data.decode("latin-1") if isinstance(data, bytes | bytearray) else data
+    """``bytes`` -> latin-1 ``str`` (one character per byte); a ``str`` is returned unchanged."""
+    return bytes(data).decode("latin-1") if isinstance(data, bytes | bytearray) else data
 
 
 def to_wire(text: ByteString) -> bytes:
-    """Byte string -> ``bytes`` (latin-1); ``bytes`` are returned unchanged."""
+    """latin-1 ``str`` -> ``bytes``; ``bytes`` are returned unchanged."""
     return text.encode("latin-1") if isinstance(text, str) else bytes(text)
 
 
+# --- checksum and binary strings ------------------------------------------------------------------
 def checksum(msg: ByteString) -> str:
     """The USD checksum of a message: complement of the low 8 bits of the byte sum, as one character.
 
-    >>> hex(ord(checksum("\\xfc\\x21\\x13")))
-    '0xcf'
+    >>> checksum("fooo")
+    'L'
     """
     return chr(~sum(to_wire(msg)) & 0xFF)
 
@@ -70,43 +82,79 @@ def int_to_twos(val: int, n_bytes: int = 4) -> str:
     return format(val & ((1 << n_bits) - 1), f"0{n_bits}b")
 
 
-def binary_to_bytes(binary_string: str, little_endian: bool = True) -> str:
-    """A binary string (multiple of 8 digits) -> byte string."""
-    text = "".join(chr(int(binary_string[i : i + 8], 2)) for i in range(0, len(binary_string), 8))
-    return text[::-1] if little_endian else text
+def binary_to_bytes(binary_string: str, little_endian: bool = True) -> bytes:
+    """A binary string (8 digits per byte) -> ``bytes``."""
+    data = bytes(int(binary_string[i : i + 8], 2) & 0xFF for i in range(0, len(binary_string), 8))
+    return data[::-1] if little_endian else data
+
+
+def binary_to_string(binary_string: str, little_endian: bool = True) -> str:
+    """A binary string -> latin-1 ``str``."""
+    return to_text(binary_to_bytes(binary_string, little_endian))
 
 
 def bytes_to_binary(byte_string: ByteString, little_endian: bool = True) -> str:
-    """A byte string -> binary string, 8 digits per byte."""
+    """``bytes`` -> binary string, 8 digits per byte."""
     data = to_wire(byte_string)
     if little_endian:
         data = data[::-1]
     return "".join(format(b, "08b") for b in data)
 
 
+def string_to_binary(string: str, little_endian: bool = True) -> str:
+    """latin-1 ``str`` -> binary string."""
+    return bytes_to_binary(to_wire(string), little_endian)
+
+
+# --- integers -------------------------------------------------------------------------------------
+def _order(little_endian: bool) -> Any:
+    return "little" if little_endian else "big"
+
+
 def bytes_to_int(byte_string: ByteString, little_endian: bool = True) -> int:
-    """A byte string -> signed integer (two's complement, width = number of bytes)."""
-    return int.from_bytes(to_wire(byte_string), "little" if little_endian else "big", signed=True)
+    """``bytes`` -> signed integer (two's complement, width = number of bytes)."""
+    return int.from_bytes(to_wire(byte_string), _order(little_endian), signed=True)
+
+
+def string_to_int(string: str, little_endian: bool = True) -> int:
+    """latin-1 ``str`` -> signed integer."""
+    return bytes_to_int(to_wire(string), little_endian)
 
 
 def bytes_to_uint(byte_string: ByteString, little_endian: bool = True) -> int:
-    """A byte string -> unsigned integer."""
-    return int.from_bytes(to_wire(byte_string), "little" if little_endian else "big", signed=False)
+    """``bytes`` -> unsigned integer."""
+    return int.from_bytes(to_wire(byte_string), _order(little_endian), signed=False)
 
 
-def int_to_bytes(val: int, n_bytes: int = 4, little_endian: bool = True) -> str:
-    """A signed integer -> byte string of ``n_bytes``; ValueError if out of range."""
-    return binary_to_bytes(int_to_twos(val, n_bytes), little_endian)
+def string_to_uint(string: str, little_endian: bool = True) -> int:
+    """latin-1 ``str`` -> unsigned integer."""
+    return bytes_to_uint(to_wire(string), little_endian)
 
 
-def uint_to_bytes(val: int, n_bytes: int = 4, little_endian: bool = True) -> str:
-    """An unsigned integer -> byte string of ``n_bytes``; ValueError if out of range."""
+def int_to_bytes(val: int, n_bytes: int = 4, little_endian: bool = True) -> bytes:
+    """Signed integer -> ``n_bytes`` bytes; ``OverflowError`` if it does not fit."""
+    return int(val).to_bytes(n_bytes, _order(little_endian), signed=True)
+
+
+def int_to_string(val: int, n_bytes: int = 4, little_endian: bool = True) -> str:
+    """Signed integer -> latin-1 ``str`` of ``n_bytes`` characters."""
+    return to_text(int_to_bytes(val, n_bytes, little_endian))
+
+
+def uint_to_bytes(val: int, n_bytes: int = 4, little_endian: bool = True) -> bytes:
+    """Unsigned integer -> ``n_bytes`` bytes; ``ValueError`` if it does not fit."""
     high = (1 << (8 * n_bytes)) - 1
     if not 0 <= val <= high:
         raise ValueError(f"{val} out of range (0, {high}).")
-    return to_text(val.to_bytes(n_bytes, "little" if little_endian else "big"))
+    return int(val).to_bytes(n_bytes, _order(little_endian))
 
 
+def uint_to_string(val: int, n_bytes: int = 4, little_endian: bool = True) -> str:
+    """Unsigned integer -> latin-1 ``str``."""
+    return to_text(uint_to_bytes(val, n_bytes, little_endian))
+
+
+# --- reals ----------------------------------------------------------------------------------------
 def _real_format(precision: int) -> str:
     if precision == 1:
         return "f"
@@ -120,17 +168,28 @@ def real_to_binary(num: float, precision: int = 1) -> str:
     return bytes_to_binary(struct.pack("!" + _real_format(precision), num), little_endian=False)
 
 
-def real_to_bytes(num: float, precision: int = 1, little_endian: bool = True) -> str:
-    """IEEE-754 byte string of ``num``, single (1) or double (2) precision."""
+def real_to_bytes(num: float, precision: int = 1, little_endian: bool = True) -> bytes:
+    """IEEE-754 ``bytes`` of ``num``, single (1) or double (2) precision."""
     return binary_to_bytes(real_to_binary(num, precision), little_endian=little_endian)
 
 
+def real_to_string(num: float, precision: int = 1, little_endian: bool = True) -> str:
+    """IEEE-754 latin-1 ``str`` of ``num``."""
+    return to_text(real_to_bytes(num, precision, little_endian))
+
+
 def bytes_to_real(bytes_real: ByteString, precision: int = 1, little_endian: bool = True) -> float:
-    """IEEE-754 byte string -> float, single (1) or double (2) precision."""
+    """IEEE-754 ``bytes`` -> float, single (1) or double (2) precision."""
+    fmt = _real_format(precision)
     data = to_wire(bytes_real)
     if little_endian:
         data = data[::-1]
-    return float(struct.unpack("!" + _real_format(precision), data)[0])
+    return float(struct.unpack("!" + fmt, data)[0])
+
+
+def string_to_real(string_real: str, precision: int = 1, little_endian: bool = True) -> float:
+    """IEEE-754 latin-1 ``str`` -> float."""
+    return bytes_to_real(to_wire(string_real), precision, little_endian)
 
 
 def sign(number: float) -> int:
@@ -140,38 +199,115 @@ def sign(number: float) -> int:
     return (number > 0) - (number < 0)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+# --- time -----------------------------------------------------------------------------------------
+def _as_utc(date: datetime) -> datetime:
+    """A timezone-aware UTC datetime (a naive one is taken as UTC)."""
+    return date.replace(tzinfo=UTC) if date.tzinfo is None else date.astimezone(UTC)
+
+
+def _date_or_now(date: Any) -> datetime:
+    if not date:
+        return datetime.now(UTC)
+    if not isinstance(date, datetime):
+        raise ValueError("Date parameter must be a datetime object.")
+    return _as_utc(date)
 
 
 def day_microseconds(date: datetime | None = None) -> int:
-    """Microseconds elapsed since the last midnight (UTC now by default)."""
-    date = date or _utcnow()
+    """Microseconds elapsed since the last UTC midnight (now by default)."""
+    date = _date_or_now(date)
     return ((date.hour * 60 + date.minute) * 60 + date.second) * 1_000_000 + date.microsecond
 
 
 def day_milliseconds(date: datetime | None = None) -> int:
-    """Milliseconds elapsed since the last midnight (UTC now by default)."""
+    """Milliseconds elapsed since the last UTC midnight (now by default)."""
     return round(day_microseconds(date) / 1000)
 
 
 def day_percentage(date: datetime | timedelta | None = None) -> float:
-    """Fraction of the day elapsed: 00:00 = 0.0."""
+    """Fraction of the day elapsed (00:00 = 0.0); a ``timedelta`` counts in days (may exceed 1)."""
     if isinstance(date, timedelta):
-        return date.total_seconds() / 86400.0
-    return day_microseconds(date) / 86_400_000_000.0
+        return date.total_seconds() * 1_000_000 / DAY_MICROSECONDS
+    return day_microseconds(date) / DAY_MICROSECONDS
 
 
 def mjd(date: datetime | None = None) -> float:
-    """Modified julian date of ``date`` (UTC now by default)."""
-    date = date or _utcnow()
-    if date < datetime(1858, 11, 17):
+    """Modified julian date of ``date`` (UTC now by default); ValueError before 1858-11-17."""
+    date = _date_or_now(date)
+    if date < MJD_EPOCH:
         raise ValueError("Provide a date after Nov 17 1858")
-    year, month = (date.year - 1, date.month + 12) if date.month <= 2 else (date.year, date.month)
-    a = math.trunc(year / 100.0)
-    b = 2 - a + math.trunc(a / 4.0)
-    day_number = int(b + math.trunc(365.25 * year) + math.trunc(30.6001 * (month + 1)) + date.day - 679006)
-    return float(day_number + day_percentage(date))
+    days = (date.date() - MJD_EPOCH.date()).days
+    return float(days + day_microseconds(date) / DAY_MICROSECONDS)
+
+
+def mjd_to_date(original_mjd_date: float) -> datetime:
+    """The UTC datetime of a modified julian date (to the microsecond); ValueError if not a number >= 0.
+
+    The fraction is read from the number's shortest decimal representation, so that
+    ``mjd(mjd_to_date(x)) == x`` for the values ``mjd`` produces.
+    """
+    if isinstance(original_mjd_date, bool) or not isinstance(original_mjd_date, int | float):
+        raise ValueError("Provide a non-negative floating-point number!")
+    if not math.isfinite(original_mjd_date) or original_mjd_date < 0:
+        raise ValueError("Provide a non-negative floating-point number!")
+    exact = Decimal(repr(float(original_mjd_date)))
+    days = int(exact)
+    microseconds = int(((exact - days) * DAY_MICROSECONDS).to_integral_value())
+    return MJD_EPOCH + timedelta(days=days, microseconds=microseconds)
+
+
+class FastTimeMock:
+    """Make ``time.time``, ``time.sleep`` and ``threading.Timer`` run ``speed_factor`` times faster.
+
+    ``start()`` patches them (time goes on from the real current time, faster), ``stop()`` restores them.
+    """
+
+    def __init__(self, speed_factor: float) -> None:
+        if speed_factor <= 0:
+            raise ValueError(f"speed factor must be positive, got {speed_factor}")
+        self.speed_factor = float(speed_factor)
+        from unittest import mock  # only tests use it: keep unittest out of a running simulator
+
+        self._real_time, self._real_sleep, self._real_timer = time.time, time.sleep, threading.Timer
+        self.start_time = self.fake_start = self._real_time()
+        self._patches = [
+            mock.patch("time.time", side_effect=self._fake_time),
+            mock.patch("time.sleep", side_effect=self._fake_sleep),
+            mock.patch("threading.Timer", side_effect=self._fake_timer),
+        ]
+
+    def _fake_time(self) -> float:
+        return self.fake_start + (self._real_time() - self.start_time) * self.speed_factor
+
+    def _fake_sleep(self, seconds: float) -> None:
+        self._real_sleep(seconds / self.speed_factor)
+
+    def _fake_timer(self, interval: float, function: Any, args: Any = None, kwargs: Any = None) -> threading.Timer:
+        return self._real_timer(interval / self.speed_factor, function, args or [], kwargs or {})
+
+    def start(self) -> None:
+        self.start_time = self.fake_start = self._real_time()
+        for patch in self._patches:
+            patch.start()
+
+    def stop(self) -> None:
+        for patch in self._patches:
+            patch.stop()
+
+
+# --- discovery ------------------------------------------------------------------------------------
+def list_simulators(path: str | None = None) -> list[str]:
+    """Sorted names of the simulator packages (with a ``System``) under ``path`` (default: this package)."""
+    directory = os.path.abspath(path) if path else os.path.dirname(os.path.abspath(__file__))
+    package = _package_name(directory)
+    names = []
+    for info in pkgutil.iter_modules([directory]):
+        if not info.ispkg or info.name.startswith("_") or info.name in {"management", "migrations", "tests"}:
+            continue
+        module = importlib.import_module(f"{package}.{info.name}" if package else info.name)
+        if hasattr(module, "System"):
+            names.append(info.name)
+    return sorted(names)
 
 
 def get_multitype_systems(path: str) -> dict[str, ModuleType]:

@@ -55,7 +55,7 @@ class System(ListeningSystem):
         self,
         min_usd_index: int = 0,
         max_usd_index: int = 31,
-        driver_reset_delay: float = DRIVER_RESET_DELAY,
+        driver_reset_delay: float = DRIVER_RESET_DELAY,  # seconds per driver, each driver can change its own
         clock: MotionClock | None = None,
     ) -> None:
         if not 0 <= min_usd_index <= 31:
@@ -64,8 +64,7 @@ class System(ListeningSystem):
             raise ValueError("Choose a maximum USD index between 0 and 31!")
         if max_usd_index < min_usd_index:
             raise ValueError("max_usd_index cannot be lower than min_usd_index!")
-        self.drivers = {index: USD() for index in range(min_usd_index, max_usd_index + 1)}
-        self.driver_reset_delay = driver_reset_delay
+        self.drivers = {index: USD(driver_reset_delay) for index in range(min_usd_index, max_usd_index + 1)}
         self.lock = threading.Lock()
         self._moving = False
         self._stopped = threading.Event()
@@ -117,7 +116,7 @@ class System(ListeningSystem):
             result = command.action(driver, params)
             self._moving = True
         if command.code == SOFT_RESET:
-            self._stopped.wait(self.driver_reset_delay)
+            self._stopped.wait(driver.driver_reset_delay)
         return result
 
     def _broadcast(self, command: Command, params: bytes) -> None:

@@ -35,16 +35,33 @@ class USD:
     version = (1, 3)
     driver_type = 0x21
 
-    def __init__(self) -> None:
+    def __init__(self, driver_reset_delay: float = 0.0) -> None:
         self.last_movement: float | None = None  # not cleared by a soft reset
+        self.driver_reset_delay = driver_reset_delay
+        """Seconds a soft reset keeps this driver (and the line) busy."""
         self.soft_reset()
+
+    # DISCOS's driver attribute names, read by DISCOS's tests.
+    @property
+    def current_position(self) -> int:
+        """The position (1/128 step)."""
+        return self.position
+
+    @current_position.setter
+    def current_position(self, value: int) -> None:
+        self.position = value
+
+    @property
+    def current_percentage(self) -> float:
+        """The current as a fraction of the full current (1.0 = 100 %)."""
+        return self.current / 100
 
     def soft_reset(self) -> bool:
         """Back to the power-on defaults (spec §3.9)."""
         self.reference = 0
         self.position = 0
         self.target: int | None = None
-        self.velocity = 0
+        self.velocity: int | None = None  # None: no velocity mode (DISCOS's convention)
         self.queue: deque[tuple[int, bool]] = deque()  # (value, relative)
         self.running = self.ready = self.delayed = False
         self.delay_multiplier = DEFAULT_DELAY_MULTIPLIER
@@ -96,7 +113,7 @@ class USD:
         return True
 
     def soft_stop(self) -> bool:
-        self.velocity, self.target = 0, None
+        self.velocity, self.target = None, None
         return True
 
     def set_min_frequency(self, frequency: int) -> bool:
@@ -193,7 +210,7 @@ class USD:
         speed = abs(velocity)
         if speed > MAX_VELOCITY or (not self.auto_resolution and 0 < speed < MIN_FIXED_RESOLUTION_VELOCITY):
             return False
-        self.target, self.velocity = None, velocity
+        self.target, self.velocity = None, velocity or None
         return True
 
     # --- motion ---------------------------------------------------------------------------------

@@ -21,11 +21,15 @@ def multi_type_module() -> types.ModuleType:
 
 
 def test_available_simulators() -> None:
-    assert available_simulators() == {"active_surface": active_surface, "weather_station": weather_station}
+    found = available_simulators()
+    assert list(found) == sorted(found)
+    assert found["active_surface"] is active_surface and found["weather_station"] is weather_station
+    assert {"if_distributor", "lo", "calmux", "switch_matrix", "solar_attenuator"} <= set(found)
+    assert all(hasattr(m, "servers") and hasattr(m, "System") for m in found.values())
 
 
 def test_no_name_selects_everything_in_name_order_and_names_are_deduplicated() -> None:
-    assert [s.name for s in select([])] == ["active_surface", "weather_station"]
+    assert [s.name for s in select([])] == sorted(available_simulators())
     assert [s.name for s in select(["weather_station", "weather_station"])] == ["weather_station"]
 
 

@@ -76,3 +76,20 @@ def test_a_system_that_cannot_be_built_stops_the_run(tmp_path: Path) -> None:
     with pytest.raises(UnknownSystemTypeError):
         run([selection], run_dir=tmp_path, out=print)
     assert running_states(tmp_path) == []
+
+
+def test_every_simulator_starts_at_once_accepts_and_stops(tmp_path: Path) -> None:
+    entries = [e for s in select([]) for e in s.entries]
+    addresses = [(e.protocol, a[1]) for e in entries for a in (e.l_address, e.s_address) if a]
+    offset = free_offset([p for kind, p in addresses if kind == "tcp"], [p for kind, p in addresses if kind == "udp"])
+    background = BackgroundRun(select([], port_offset=offset), tmp_path, port_offset=offset)
+    try:
+        background.wait_line("running", timeout=30.0)
+        for kind, port in addresses:
+            if kind == "tcp":
+                socket.create_connection(("127.0.0.1", port + offset), timeout=5.0).close()
+    finally:
+        assert background.stop() == 0
+    assert ports_free(
+        [p + offset for k, p in addresses if k == "tcp"], [p + offset for k, p in addresses if k == "udp"]
+    )

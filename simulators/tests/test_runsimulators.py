@@ -109,7 +109,7 @@ def station_read(port: int) -> bytes:
 
 def test_start_talk_status_stop_one_then_sigterm(tmp_path: Path) -> None:
     offset = free_offset(AS_PORTS, WS_PORTS)
-    command = Command("--port-offset", str(offset), run_dir=tmp_path)
+    command = Command("active_surface", "weather_station", "--port-offset", str(offset), run_dir=tmp_path)
     try:
         lines = command.read_until("running")
         ready = [line for line in lines if line.startswith("ready ")]
@@ -143,7 +143,9 @@ def test_start_talk_status_stop_one_then_sigterm(tmp_path: Path) -> None:
 
 def test_worker_processes_serve_and_all_exit_on_sigint(tmp_path: Path) -> None:
     offset = free_offset(AS_PORTS, WS_PORTS)
-    command = Command("--port-offset", str(offset), "--processes", "2", run_dir=tmp_path)
+    command = Command(
+        "active_surface", "weather_station", "--port-offset", str(offset), "--processes", "2", run_dir=tmp_path
+    )
     children: list[psutil.Process] = []
     try:
         lines = command.read_until("running")
@@ -163,7 +165,7 @@ def test_worker_processes_serve_and_all_exit_on_sigint(tmp_path: Path) -> None:
 
 def test_list(tmp_path: Path) -> None:
     out = io.StringIO()
-    call_command("runsimulators", "--list", "--port-offset", "10", stdout=out)
+    call_command("runsimulators", "active_surface", "weather_station", "--list", "--port-offset", "10", stdout=out)
     assert out.getvalue().splitlines() == [
         "active_surface (96 servers)",
         "  tcp  listening 127.0.0.1:11010-11105",
@@ -172,11 +174,31 @@ def test_list(tmp_path: Path) -> None:
     ]
 
 
+def test_list_shows_system_types_and_type_selects_one() -> None:
+    out = io.StringIO()
+    call_command("runsimulators", "if_distributor", "--list", stdout=out)
+    assert out.getvalue().splitlines() == [
+        "if_distributor (2 servers, types: IFD, IFD_14_channels)",
+        "  tcp  listening 127.0.0.1:12000  type IFD",
+        "  tcp  listening 127.0.0.1:12001  type IFD_14_channels",
+    ]
+    out = io.StringIO()
+    call_command("runsimulators", "--type", "IFD_14_channels", "--list", stdout=out)
+    assert out.getvalue().splitlines() == [
+        "if_distributor (2 servers, types: IFD, IFD_14_channels)",
+        "  tcp  listening 127.0.0.1:12000-12001  type IFD_14_channels",
+    ]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         pytest.param(["acu"], "unknown simulator 'acu'", id="unknown-name"),
         pytest.param(["weather_station", "--type", "x"], "has no system types", id="type-on-plain"),
+        pytest.param(
+            ["lo", "--type", "IFD"], r"System type IFD not found\. \(lo types: generic_LO, w_LO\)", id="bad-type"
+        ),
+        pytest.param(["--type", "nothing"], "no simulator has a system type 'nothing'", id="type-nowhere"),
         pytest.param(["--stop", "weather_station"], "no running simulator called 'weather_station'", id="stop-idle"),
         pytest.param(["weather_station", "--port-offset", "60000"], "not a valid port", id="port-overflow"),
         pytest.param(["weather_station", "--host", "192.0.2.1"], "cannot bind 192.0.2.1:12600/udp", id="bad-host"),

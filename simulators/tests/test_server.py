@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import socket
+import threading
 import time
 import types
+from pathlib import Path
 from socketserver import ThreadingTCPServer, ThreadingUDPServer
 
 import pytest
 
-from simulators import active_surface, weather_station
+from simulators import active_surface, discos_log, weather_station
 from simulators.exceptions import AddressInUseError, ServerConfigError
 from simulators.server import Simulator, bind_servers, load_module, send_stop, server_entries
 from simulators.tests.helpers import free_offset, recv_exactly, usd
-from simulators.tests.systems import Echo, Variants
+from simulators.tests.systems import Both, Echo, Variants
 
 AS_PORTS = [11000 + line for line in range(96)]
 
@@ -66,7 +70,7 @@ def test_the_active_surface_starts_all_96_lines_accepting_and_stops_them() -> No
     offset = free_offset(AS_PORTS, [])
     simulator = Simulator("active_surface", port_offset=offset)
     started = time.monotonic()
-    servers = simulator.start()
+    servers = simulator.start(daemon=True)
     try:
         probes = [socket.create_connection(("127.0.0.1", port + offset), timeout=5.0) for port in AS_PORTS]
         elapsed = time.monotonic() - started
@@ -85,7 +89,7 @@ def test_the_active_surface_starts_all_96_lines_accepting_and_stops_them() -> No
             assert probe.connect_ex(("127.0.0.1", port + offset)) != 0, f"port {port + offset} still accepts"
 
 
-def test_a_busy_address_aborts_the_start_naming_every_busy_address() -> None:
+def test_a_busy_address_aborts_the_start_naming_every_busy_address(capsys: pytest.CaptureFixture[str]) -> None:
     module = fake_module([])
     blocker = socket.socket()
     blocker.bind(("127.0.0.1", 0))
@@ -97,9 +101,11 @@ def test_a_busy_address_aborts_the_start_naming_every_busy_address() -> None:
         (("127.0.0.1", port), (), ThreadingTCPServer, {}),
     ]
     try:
-        with pytest.raises(AddressInUseError) as caught:
-            Simulator(module).start()  # type: ignore[arg-type]
-        assert caught.value.addresses == [f"127.0.0.1:{port}/tcp"] * 2
+        simulator = Simulator(module)  # type: ignore[arg-type]
+        assert simulator.start(daemon=True) == []
+        assert isinstance(simulator.start_error, OSError)
+        assert simulator.start_error.addresses == [f"127.0.0.1:{port}/tcp"] * 2
+        assert capsys.readouterr().out == "Simulator 'fake' already running.\n"
     finally:
         blocker.close()
 
@@ -124,7 +130,7 @@ def test_bind_servers_closes_what_it_bound_when_an_address_is_busy() -> None:
 def test_a_simulator_that_did_not_start_the_servers_stops_them_with_system_stop() -> None:
     offset = free_offset([], [12600])
     running = Simulator(weather_station, port_offset=offset)
-    running.start()
+    running.start(daemon=True)
     try:
         assert Simulator("weather_station", port_offset=offset).stop()
         assert all(server.join(5.0) for server in running.servers)
@@ -135,7 +141,7 @@ def test_a_simulator_that_did_not_start_the_servers_stops_them_with_system_stop(
 def test_multi_type_kwargs_reach_every_server() -> None:
     module = fake_module([(("127.0.0.1", 0), (), ThreadingTCPServer, {})] * 2, system=Variants)
     simulator = Simulator(module, system_type="greeting")  # type: ignore[arg-type]
-    servers = simulator.start()
+    servers = simulator.start(daemon=True)
     try:
         for server in servers:
             with socket.create_connection(server.l_address, timeout=5.0) as client:  # type: ignore[arg-type]
@@ -149,3 +155,68 @@ def test_send_stop_to_nothing_is_false() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     assert send_stop(("127.0.0.1", port), "tcp", timeout=1.0) is False
+
+
+def test_a_non_daemon_start_blocks_until_every_address_got_system_stop(capsys: pytest.CaptureFixture[str]) -> None:
+    module = fake_module([(("127.0.0.1", 0), ("127.0.0.1", 0), ThreadingTCPServer, {})], system=Both)
+    simulator = Simulator(module)  # type: ignore[arg-type]
+    started = threading.Event()
+    returned: list[object] = []
+    thread = threading.Thread(target=lambda: returned.append(simulator.start(has_started=started)))
+    thread.start()
+    try:
+        assert started.wait(5.0), "the simulator did not start"
+        server = simulator.servers[0]
+        for address in (server.l_address, server.s_address):
+            with socket.create_connection(address, timeout=5.0) as client:  # type: ignore[arg-type]
+                client.sendall(b"$system_stop%%%%%")
+                received = b""
+                while not received.endswith(b"$server_shutdown%%%%%"):
+                    chunk = client.recv(4096)
+                    assert chunk, "connection closed before $server_shutdown%%%%%"
+                    received += chunk
+            if address == server.l_address:
+                assert not returned, "start() returned while the sending address still serves"
+                with socket.create_connection(server.s_address, timeout=5.0):  # type: ignore[arg-type]
+                    pass
+        thread.join(5.0)
+        assert not thread.is_alive(), "start() did not return after both addresses stopped"
+    finally:
+        simulator.stop()
+        thread.join(5.0)
+    assert capsys.readouterr().out.splitlines()[:2] == ["Simulator 'fake' up and running.", "Simulator 'fake' stopped."]
+
+
+def test_the_system_type_names_the_simulator(capsys: pytest.CaptureFixture[str]) -> None:
+    module = fake_module([(("127.0.0.1", 0), (), ThreadingTCPServer, {})], system=Variants)
+    simulator = Simulator(module, system_type="greeting")  # type: ignore[arg-type]
+    simulator.start(daemon=True)
+    again = simulator.start(daemon=True)
+    simulator.stop()
+    assert len(again) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "Simulator 'greeting' up and running.",
+        "Simulator 'greeting' already running.",
+        "Simulator 'greeting' stopped.",
+    ]
+
+
+def test_acsdata_log_has_discos_lines(tmp_path: Path) -> None:
+    handler = discos_log.configure(str(tmp_path))
+    assert handler is not None and discos_log.configure(str(tmp_path)) is handler
+    module = fake_module([(("127.0.0.1", 0), (), ThreadingTCPServer, {})])
+    simulator = Simulator(module)  # type: ignore[arg-type]
+    try:
+        (server,) = simulator.start(daemon=True)
+        with socket.create_connection(server.l_address, timeout=5.0) as client:  # type: ignore[arg-type]
+            client.sendall(b"ab!\n$nosuch%%%%%$boom%%%%%hi\n")
+            assert recv_exactly(client, 3) == b"HI\n"
+    finally:
+        simulator.stop()
+        logging.getLogger(discos_log.LOGGER_NAME).removeHandler(handler)
+        handler.close()
+    lines = (tmp_path / "sim-server.log").read_text().splitlines()
+    texts = [line.split(" ", 3)[3] for line in lines]
+    assert all(line.split(" ", 3)[2] == str(os.getpid()) for line in lines)
+    assert texts[0].startswith("Got connection from ('127.0.0.1', ")
+    assert texts[1:] == ["unexpected exception", "command nosuch not supported", "unexpected exception boom"]

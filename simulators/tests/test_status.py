@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import types
 from pathlib import Path
+from socketserver import ThreadingTCPServer
 
 import pytest
 
 from simulators import state
-from simulators.catalog import select
+from simulators.catalog import Selection, select
 from simulators.exceptions import NotRunningError
+from simulators.server import server_entries
 from simulators.status import status_lines, stop_running
 from simulators.tests.helpers import BackgroundRun, free_offset
+from simulators.tests.systems import Both
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +30,8 @@ def test_nothing_running(tmp_path: Path) -> None:
 
 def test_status_and_stop_one_simulator_then_the_rest(tmp_path: Path) -> None:
     offset = free_offset([11000 + i for i in range(96)], [12600])
-    background = BackgroundRun(select([], port_offset=offset), tmp_path, port_offset=offset)
+    selections = select(["active_surface", "weather_station"], port_offset=offset)
+    background = BackgroundRun(selections, tmp_path, port_offset=offset)
     try:
         background.wait_line("running")
         lines = status_lines(tmp_path)
@@ -49,3 +54,18 @@ def test_status_and_stop_one_simulator_then_the_rest(tmp_path: Path) -> None:
     finally:
         background.stop()
     assert status_lines(tmp_path) == ["no simulator running"]
+
+
+def test_stop_reaches_both_addresses_of_a_listening_and_sending_server(tmp_path: Path) -> None:
+    module = types.ModuleType("simulators.duplex")
+    module.servers = [(("127.0.0.1", 0), ("127.0.0.1", 0), ThreadingTCPServer, {})]  # type: ignore[attr-defined]
+    module.System = Both  # type: ignore[attr-defined]
+    selection = Selection("duplex", module, server_entries(module))
+    background = BackgroundRun([selection], tmp_path)
+    try:
+        background.wait_line("running")
+        (message,) = stop_running("duplex", tmp_path, timeout=10.0)
+        assert message.startswith("stopped duplex (pid ")
+        assert background.join() == 0
+    finally:
+        background.stop()

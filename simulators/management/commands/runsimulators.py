@@ -19,6 +19,8 @@ server when it accepts. Examples:
   manage.py runsimulators --list
   manage.py runsimulators active_surface           # 96 TCP lines, ports 11000-11095
   manage.py runsimulators weather_station          # UDP 12600
+  manage.py runsimulators lo --type w_LO           # every server of a multi-type simulator as one type
+  manage.py runsimulators --type IFD               # the simulators that have that system type
   manage.py runsimulators --port-offset 20000      # every port + 20000 (tests, parallel users)
   manage.py runsimulators --status
   manage.py runsimulators --stop active_surface    # or --stop all
@@ -61,7 +63,12 @@ class Command(BaseCommand):
         actions.add_argument("--list", action="store_true", help="list the simulators and their servers, then exit")
         actions.add_argument("--status", action="store_true", help="show the simulators running on this machine")
         actions.add_argument("--stop", metavar="NAME", help="stop a running simulator (NAME, or 'all')")
-        parser.add_argument("--type", dest="system_type", metavar="T", help="variant of a multi-type simulator")
+        parser.add_argument(
+            "--type",
+            dest="system_type",
+            metavar="T",
+            help="system type of a multi-type simulator (see --list); without NAME, every simulator that has it",
+        )
         parser.add_argument("--host", default="127.0.0.1", help="address every server binds (default: 127.0.0.1)")
         parser.add_argument(
             "--port-offset", type=_port_offset, default=0, metavar="N", help="add N to every port (default: 0)"
