@@ -12,6 +12,7 @@ controller ignores it.
 
 from __future__ import annotations
 
+import collections
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -41,6 +42,10 @@ class LX200:
         self.clock = clock
         self.site_name = site_name
         self.high_precision = True
+        self.history: collections.deque[tuple[float, str]] = collections.deque(maxlen=100)
+        """The last commands received: (POSIX time, ``:text#``), newest last."""
+        self.listeners: list[Callable[[float, str], None]] = []
+        """Called with (POSIX time, ``:text#``) for every command, in the connection's thread (benchmarks)."""
         self._handlers: list[tuple[str, Handler]] = sorted(
             self._table().items(), key=lambda item: len(item[0]), reverse=True
         )
@@ -50,9 +55,13 @@ class LX200:
 
     def execute(self, text: str) -> str | None:
         """A command's text (between ``:`` and ``#``) -> its reply, or None when it has none."""
+        now = self.clock()
+        self.history.append((now, f":{text}#"))
+        for listener in list(self.listeners):
+            listener(now, f":{text}#")
         for name, handler in self._handlers:
             if text.startswith(name):
-                return handler(text[len(name) :], self.clock())
+                return handler(text[len(name) :], now)
         raise LX200SyntaxError(f"unknown LX200 command :{text}#")
 
     def _table(self) -> dict[str, Handler]:

@@ -185,3 +185,11 @@ def test_round_trip_of_reported_coordinates(mount: System, clock: Clock) -> None
     assert parse_ra(str(ra_text)[:-1]) == pytest.approx(parse_ra("05:43:21"))
     assert parse_dec(str(dec_text)[:-1]) == pytest.approx(parse_dec("-12*34:56"))
     assert format_ra(mount.mount.pointing(clock.now).ra_deg) == "05:43:21"
+
+
+def test_commands_are_logged_and_listeners_called(mount: System, clock: Clock) -> None:
+    heard: list[tuple[float, str]] = []
+    mount.lx200.listeners.append(lambda at, text: heard.append((at, text)))
+    send(mount, b":Sr01:00:00#:XY#:MS#")
+    assert heard == [(T0, ":Sr01:00:00#"), (T0, ":XY#"), (T0, ":MS#")]
+    assert list(mount.lx200.history)[-3:] == heard
