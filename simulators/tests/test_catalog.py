@@ -7,7 +7,7 @@ from socketserver import ThreadingTCPServer
 
 import pytest
 
-from simulators import active_surface, weather_station
+from simulators import active_surface, mount, weather_station
 from simulators.catalog import available_simulators, describe, select, system_types
 from simulators.exceptions import SimulatorCallerError, UnknownSimulatorError
 from simulators.tests.systems import Variants
@@ -21,11 +21,15 @@ def multi_type_module() -> types.ModuleType:
 
 
 def test_available_simulators() -> None:
-    assert available_simulators() == {"active_surface": active_surface, "weather_station": weather_station}
+    assert available_simulators() == {
+        "active_surface": active_surface,
+        "mount": mount,
+        "weather_station": weather_station,
+    }
 
 
 def test_no_name_selects_everything_in_name_order_and_names_are_deduplicated() -> None:
-    assert [s.name for s in select([])] == ["active_surface", "weather_station"]
+    assert [s.name for s in select([])] == ["active_surface", "mount", "weather_station"]
     assert [s.name for s in select(["weather_station", "weather_station"])] == ["weather_station"]
 
 
