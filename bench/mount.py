@@ -60,11 +60,8 @@ def endpoint_latencies(server: Server, watch: MsWatch) -> list[float]:
     endpoint = MountEndpoint(NoAgent(), *server.l_address, position_interval=3600.0)
     endpoint.start()
     try:
-        deadline = time.monotonic() + 5.0
-        while not endpoint.describe()["connected"]:
-            if time.monotonic() > deadline:
-                raise SystemExit("the endpoint did not connect")
-            time.sleep(0.01)
+        if not endpoint.wait_connected(5.0):
+            raise SystemExit("the endpoint did not connect")
         samples = []
         for ra, dec in targets(server):
             watch.event.clear()

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from common.endpoints import register_endpoint
 from common.transport.wake import Waker
 from scheduler.mount import codec
 from scheduler.mount.events import Position, SlewEvent
@@ -80,6 +81,7 @@ class MountEndpoint:
         self._timers: dict[str, float] = {}
         self._waiting_since: float | None = None
         self.connected = False
+        self._connected = threading.Event()
         self.last_position: Position | None = None
         self.last_commands: collections.deque[tuple[float, str]] = collections.deque(maxlen=20)
         self.last_event: SlewEvent | None = None
@@ -113,6 +115,10 @@ class MountEndpoint:
                 "last_event": None if self.last_event is None else self.last_event.as_dict(),
                 "last_commands": [{"at": at, "command": text} for at, text in self.last_commands],
             }
+
+    def wait_connected(self, timeout: float) -> bool:
+        """Block until the mount answered the ACK handshake (True) or ``timeout`` passed (False)."""
+        return self._connected.wait(timeout)
 
     # --- commands (any thread, non-blocking) ------------------------------------------------------
     def goto(self, ra_deg: float, dec_deg: float) -> int:
@@ -190,6 +196,7 @@ class MountEndpoint:
             logger.info("%s: disconnected: %s", self.name, reason)
         with self._lock:
             self.connected = False
+        self._connected.clear()
         self._waiting_since = None
         self._timers = {"reconnect": time.monotonic() + self.reconnect_interval}
         self._fail(reason)
@@ -301,6 +308,7 @@ class MountEndpoint:
         if name == "ACK":
             with self._lock:
                 self.connected = True
+            self._connected.set()
             self._timers["position"] = time.monotonic()
         elif name == "GR":
             self._pending_ra = codec.parse_ra(text)
@@ -375,3 +383,6 @@ def mount_endpoint(agent: CallSoon, address: Any) -> MountEndpoint | None:
         on_failed=getattr(agent, "mount_slew_failed", None),
         on_position=getattr(agent, "mount_position", None),
     )
+
+
+register_endpoint("mount", mount_endpoint)

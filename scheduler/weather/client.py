@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from common.endpoints import register_endpoint
 from scheduler.weather import codec
 from scheduler.weather.exceptions import WeatherCallerError, WeatherPeerError
 from scheduler.weather.safety import SafetyChange, SafetyLimits, WeatherSafety, WeatherSample
@@ -26,6 +27,8 @@ logger = logging.getLogger("pyros.scheduler.weather")
 
 SENSORS = {"wind_speed": "sm01", "wind_gust": "sx01", "rain_rate": "ri01", "humidity": "ua01"}
 """Sample field -> station sensor id."""
+DEFAULT_INTERVAL = 5.0
+"""Seconds between two readings of the station."""
 
 
 class CallSoon(Protocol):
@@ -45,7 +48,7 @@ class WeatherEndpoint:
         safety: WeatherSafety | None = None,
         on_sample: Callable[[WeatherSample], None] | None = None,
         on_change: Callable[[SafetyChange], None] | None = None,
-        interval: float = 5.0,
+        interval: float = DEFAULT_INTERVAL,
         reply_timeout: float = 1.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -154,17 +157,23 @@ class WeatherEndpoint:
 
 
 def weather_endpoint(agent: CallSoon, address: Any) -> WeatherEndpoint | None:
-    """Endpoint factory for the agent config: ``weather_station = HOST:PORT`` in the agent's section.
+    """Endpoint factory for the agent config: ``weather_station = HOST:PORT`` in the agent's section
+    (and optionally ``weather_interval = SECONDS``, default 5).
 
     Limits come from the ``PYROS_WEATHER_*`` settings; the callbacks are the agent's ``weather_sample``
     and ``weather_changed`` methods when it has them.
     """
-    value = (getattr(address, "options", None) or {}).get("weather_station", "").strip()
+    options = getattr(address, "options", None) or {}
+    value = options.get("weather_station", "").strip()
     if not value:
         return None
     host, _, port = value.rpartition(":")
     if not host or not port.isdigit():
         raise WeatherCallerError(f"weather_station = {value!r}: expected HOST:PORT")
+    try:
+        interval = float(options.get("weather_interval", "") or DEFAULT_INTERVAL)
+    except ValueError:
+        raise WeatherCallerError(f"weather_interval = {options['weather_interval']!r}: expected seconds") from None
     return WeatherEndpoint(
         agent,
         host,
@@ -172,4 +181,8 @@ def weather_endpoint(agent: CallSoon, address: Any) -> WeatherEndpoint | None:
         safety=WeatherSafety(SafetyLimits.from_settings(), time.time()),
         on_sample=getattr(agent, "weather_sample", None),
         on_change=getattr(agent, "weather_changed", None),
+        interval=interval,
     )
+
+
+register_endpoint("weather_station", weather_endpoint, options=("weather_interval",))

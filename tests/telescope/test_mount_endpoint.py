@@ -39,7 +39,7 @@ def endpoint(loop: Any, mount_server: Server) -> Iterator[MountEndpoint]:
     assert mount_server.l_address is not None
     ep = make_endpoint(loop, mount_server.l_address[1])
     ep.start()
-    loop.next("position")  # connected and reading
+    assert ep.wait_connected(5.0)
     yield ep
     ep.stop()
 
@@ -146,13 +146,14 @@ def test_lost_connection_fails_the_slew_and_reconnects(loop: Any, mount_server: 
     ep = make_endpoint(loop, mount_server.l_address[1])
     ep.start()
     try:
-        loop.next("position")
+        assert ep.wait_connected(5.0)
         ep.goto(west_of_meridian(mount_server, 5.0), 0.0)
         assert loop.next("started", "failed")[0] == "started"
         ep._sock.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr]  # the line drops
         name, failed = loop.next("done", "failed")
         assert name == "failed" and failed.reason.startswith("connection")
-        loop.next("position")  # reconnected and reading again
+        assert ep.wait_connected(5.0)  # reconnected
+        loop.next("position")  # and reading again
     finally:
         ep.stop()
 
