@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from common.conf import setting
 from common.endpoints import register_endpoint
 from common.transport.wake import Waker
 from scheduler.mount import codec
@@ -378,6 +379,9 @@ def mount_endpoint(agent: CallSoon, address: Any) -> MountEndpoint | None:
         agent,
         host,
         int(port),
+        poll_interval=setting("PYROS_MOUNT_POLL_INTERVAL"),
+        position_interval=setting("PYROS_MOUNT_POSITION_INTERVAL"),
+        reply_timeout=setting("PYROS_MOUNT_REPLY_TIMEOUT"),
         on_started=getattr(agent, "mount_slew_started", None),
         on_done=getattr(agent, "mount_slew_done", None),
         on_failed=getattr(agent, "mount_slew_failed", None),

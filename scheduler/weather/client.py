@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from common.conf import setting
 from common.endpoints import register_endpoint
 from scheduler.weather import codec
 from scheduler.weather.exceptions import WeatherCallerError, WeatherPeerError
@@ -158,7 +159,7 @@ class WeatherEndpoint:
 
 def weather_endpoint(agent: CallSoon, address: Any) -> WeatherEndpoint | None:
     """Endpoint factory for the agent config: ``weather_station = HOST:PORT`` in the agent's section
-    (and optionally ``weather_interval = SECONDS``, default 5).
+    (and optionally ``weather_interval = SECONDS``, default the ``PYROS_WEATHER_INTERVAL`` setting).
 
     Limits come from the ``PYROS_WEATHER_*`` settings; the callbacks are the agent's ``weather_sample``
     and ``weather_changed`` methods when it has them.
@@ -171,7 +172,7 @@ def weather_endpoint(agent: CallSoon, address: Any) -> WeatherEndpoint | None:
     if not host or not port.isdigit():
         raise WeatherCallerError(f"weather_station = {value!r}: expected HOST:PORT")
     try:
-        interval = float(options.get("weather_interval", "") or DEFAULT_INTERVAL)
+        interval = float(options.get("weather_interval", "") or setting("PYROS_WEATHER_INTERVAL"))
     except ValueError:
         raise WeatherCallerError(f"weather_interval = {options['weather_interval']!r}: expected seconds") from None
     return WeatherEndpoint(

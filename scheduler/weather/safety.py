@@ -68,11 +68,12 @@ class SafetyLimits:
 
     @classmethod
     def from_settings(cls, settings: Any = None) -> SafetyLimits:
-        """The limits from Django settings (``PYROS_WEATHER_*``), defaults for those not set."""
+        """The limits from the ``PYROS_WEATHER_*`` settings (``common.conf``: Django's settings, else
+        the documented defaults), or from the attributes of ``settings`` when one is given."""
         if settings is None:
-            from django.conf import settings as django_settings
+            from common.conf import setting
 
-            settings = django_settings
+            return cls(**{field: setting(name) for field, name in cls.SETTINGS.items()})
         values = {field: getattr(settings, name) for field, name in cls.SETTINGS.items() if hasattr(settings, name)}
         return cls(**values)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -144,3 +145,8 @@ def test_limits_from_settings_with_defaults() -> None:
 
 def test_default_limits_from_django_settings() -> None:
     assert SafetyLimits.from_settings() == SafetyLimits()
+
+
+def test_django_settings_override_the_limits(settings: Any) -> None:
+    settings.PYROS_WEATHER_HUMIDITY_MAX = 80.0
+    assert SafetyLimits.from_settings().humidity_max == 80.0
