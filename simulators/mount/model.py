@@ -11,13 +11,15 @@ drive it with any clock. States:
 * ``stopped`` not tracking (a park that was aborted).
 
 Limits: a goto whose target is below ``horizon_deg`` now is refused (LX200 reply ``1``); a goto while
-parking is refused as busy (``2``). A fork mount has no meridian limit. Both axes move at most
+parking is refused as busy (``2``); tracking stops (``stopped``) when the target sets below
+``horizon_deg``, at the instant it does. A fork mount has no meridian limit. Both axes move at most
 ``slew_rate`` deg/s with ``acceleration`` deg/s^2 (aborts brake at the same acceleration).
 """
 
 from __future__ import annotations
 
 import enum
+import math
 import threading
 from dataclasses import dataclass
 
@@ -103,6 +105,7 @@ class Mount:
         self.axis2: AxisMove = still(now, self.park_dec_deg)
         self.target_ra_deg = 0.0
         self.target_dec_deg = 0.0
+        self.limit_at: float | None = None  # when tracking reaches the horizon limit
 
     # --- reading --------------------------------------------------------------------------------
     def lst(self, now: float) -> float:
@@ -113,8 +116,41 @@ class Mount:
             return self._pointing(now)
 
     def _settle(self, now: float) -> None:
-        if self.state in (MountState.SLEWING, MountState.PARKING) and now >= max(self.axis1.end, self.axis2.end):
-            self.state = MountState.TRACKING if self.state is MountState.SLEWING else MountState.PARKED
+        end = max(self.axis1.end, self.axis2.end)
+        if self.state in (MountState.SLEWING, MountState.PARKING) and now >= end:
+            if self.state is MountState.SLEWING:
+                self._track_from(end)
+            else:
+                self.state = MountState.PARKED
+        if self.state is MountState.TRACKING and self.limit_at is not None and now >= self.limit_at:
+            at, self.limit_at = self.limit_at, None
+            ra, _ = self.axis1.at(at)
+            self.tracking_frame = False
+            self.axis1 = still(at, self.lst(at) - ra)
+            self.state = MountState.STOPPED
+
+    def _track_from(self, start: float) -> None:
+        """Tracking from ``start`` (axes at rest on the target by then): when will it meet the horizon?"""
+        self.state = MountState.TRACKING
+        ra, _ = self.axis1.at(start)
+        dec, _ = self.axis2.at(start)
+        lat = math.radians(self.site.latitude_deg)
+        scale = math.cos(math.radians(dec)) * math.cos(lat)
+        if abs(scale) < 1e-12:
+            self.limit_at = (
+                None
+                if math.sin(math.radians(dec)) * math.sin(lat) >= math.sin(math.radians(self.horizon_deg))
+                else start
+            )
+            return
+        x = (math.sin(math.radians(self.horizon_deg)) - math.sin(math.radians(dec)) * math.sin(lat)) / scale
+        if x <= -1:
+            self.limit_at = None  # never sets
+            return
+        setting_ha = math.degrees(math.acos(min(1.0, x)))
+        ha = astro.wrap180(self.lst(start) - ra)
+        above = -setting_ha <= ha <= setting_ha and x < 1
+        self.limit_at = start + (setting_ha - ha) / astro.SIDEREAL_RATE if above else start
 
     def _pointing(self, now: float) -> Pointing:
         self._settle(now)
@@ -173,7 +209,10 @@ class Mount:
                 return
             self.axis1 = stop(now, self.axis1, self.acceleration)
             self.axis2 = stop(now, self.axis2, self.acceleration)
-            self.state = MountState.TRACKING if self.tracking_frame else MountState.STOPPED
+            if self.tracking_frame:
+                self._track_from(max(self.axis1.end, self.axis2.end))
+            else:
+                self.state = MountState.STOPPED
 
     def sync(self, now: float) -> None:
         """Declare that the mount points at the target (``:CM#``); it then tracks it."""
@@ -182,9 +221,10 @@ class Mount:
             self.tracking_frame = True
             self.axis1 = still(now, self.target_ra_deg)
             self.axis2 = still(now, self.target_dec_deg)
-            self.state = MountState.TRACKING
+            self._track_from(now)
 
     def _move(self, now: float, tracking: bool, axis1_target: float, dec_target: float) -> None:
+        self.limit_at = None
         position1, speed1 = self.axis1.at(now)
         if tracking != self.tracking_frame:  # RA = LST - HA; the sidereal rate is negligible at slew speeds
             position1, speed1 = self.lst(now) - position1, -speed1

@@ -140,3 +140,32 @@ def test_impossible_settings_are_refused(kwargs: dict[str, float]) -> None:
 def test_site_out_of_range_is_refused() -> None:
     with pytest.raises(MountConfigError):
         Site(95.0, 0.0)
+
+
+def test_tracking_stops_when_the_target_sets() -> None:
+    m = mount()
+    rate = 360.98564736629 / 86400
+    target_at_hour_angle(m, 90.0 - 100 * rate, 0.0)  # sets (altitude 0) 100 s from now
+    m.sync(T0)
+    assert m.limit_at == pytest.approx(T0 + 100)
+    assert m.pointing(T0 + 99.9).state is MountState.TRACKING
+    stopped = m.pointing(T0 + 100.1)
+    assert stopped.state is MountState.STOPPED
+    assert stopped.alt_deg == pytest.approx(0.0, abs=1e-6)
+    assert m.pointing(T0 + 3600).alt_deg == pytest.approx(0.0, abs=1e-6)  # not tracking: the axes hold
+
+
+def test_circumpolar_target_tracks_forever() -> None:
+    m = mount()
+    target_at_hour_angle(m, 0.0, -80.0)  # 19 deg from the south pole at latitude -29
+    m.sync(T0)
+    assert m.limit_at is None
+    assert m.pointing(T0 + 86400).state is MountState.TRACKING
+
+
+def test_target_that_sets_during_the_slew_stops_on_arrival() -> None:
+    m = mount(slew_rate=1.0, acceleration=1.0)
+    target_at_hour_angle(m, 89.9, 0.0)  # above the horizon now, below it after a slow 90 deg slew
+    assert m.goto(T0) is GotoResult.SLEWING
+    arrival = max(m.axis1.end, m.axis2.end)
+    assert m.pointing(arrival + 0.01).state is MountState.STOPPED
