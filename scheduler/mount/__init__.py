@@ -5,9 +5,10 @@ agent endpoint (start/stop/describe); ``goto(ra_deg, dec_deg)``, ``park()``, ``a
 once and the outcome comes back in the agent's thread through ``agent.call_soon``.
 """
 
-from scheduler.mount.endpoint import MountEndpoint, mount_endpoint
+from scheduler.mount.endpoint import MountEndpoint
 from scheduler.mount.events import Position, SlewEvent
 from scheduler.mount.exceptions import MountCallerError, MountError, MountPeerError
+from scheduler.mount.factory import mount_endpoint
 
 __all__ = [
     "MountCallerError",
