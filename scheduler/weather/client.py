@@ -87,6 +87,12 @@ class WeatherEndpoint:
 
     # --- the polling thread -----------------------------------------------------------------------
     def _run(self) -> None:
+        try:
+            self._poll_forever()
+        except Exception:
+            logger.exception("%s: polling loop crashed", self.name)
+
+    def _poll_forever(self) -> None:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             sock.connect(self.address)  # replies from anywhere else are not ours
             next_round = time.monotonic()
@@ -124,6 +130,8 @@ class WeatherEndpoint:
         if not complete and not error:
             error = f"no reply for {sorted(set(SENSORS) - set(values))} within {self.reply_timeout:g} s"
         with self._lock:
+            if error and error != self.last_error:
+                logger.info("%s: %s", self.name, error)
             self.rounds += 1
             self.complete_rounds += complete
             self.last_error = "" if complete else error
