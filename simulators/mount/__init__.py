@@ -8,7 +8,8 @@ mode) is shared, as with a real hand controller. ``manage.py runsimulators mount
 
 Constructor keywords (all optional): ``sampling_time`` (s, 0.1), ``latitude``/``longitude`` (deg, east
 positive; La Silla), ``slew_rate`` (deg/s, 5), ``acceleration`` (deg/s^2, 5), ``horizon`` (deg, 0),
-``park_ha``/``park_dec`` (deg; the zenith), ``clock`` (a ``time.time``-like callable).
+``park_ha``/``park_dec`` (deg; the zenith), ``clock`` (a ``time.time``-like callable). At run time the
+custom command ``$set_rates:RATE,ACCEL[,HORIZON]%%%%%`` changes the rates (and the horizon).
 """
 
 from __future__ import annotations
@@ -101,6 +102,15 @@ class System(ListeningSystem, SendingSystem):
             if self.subscribers():
                 self.publish(self.status())
             deadline = max(deadline + self.sampling_time, time.monotonic())
+
+    def set_rates(self, slew_rate: str, acceleration: str, horizon: str = "") -> str:
+        """Custom command ``$set_rates:RATE,ACCEL[,HORIZON]%%%%%`` (deg/s, deg/s^2, deg): for tests and
+        operators that start the simulator with ``runsimulators`` and want faster or slower slews."""
+        try:
+            self.mount.set_rates(float(slew_rate), float(acceleration), float(horizon) if horizon else None)
+        except ValueError as exc:  # not numbers, or MountConfigError
+            return f"$error:{exc}%%%%%"
+        return "$ok%%%%%"
 
     def system_stop(self) -> str:
         self._stop.set()

@@ -174,6 +174,17 @@ class Mount:
             if dec_deg is not None:
                 self.target_dec_deg = dec_deg
 
+    def set_rates(self, slew_rate: float, acceleration: float, horizon_deg: float | None = None) -> None:
+        """New axis limits (and horizon) for the moves commanded from now on."""
+        if slew_rate <= 0 or acceleration <= 0:
+            raise MountConfigError("slew_rate and acceleration must be positive")
+        if horizon_deg is not None and not -90 <= horizon_deg < 90:
+            raise MountConfigError(f"horizon {horizon_deg} is outside -90..90")
+        with self._lock:
+            self.slew_rate, self.acceleration = slew_rate, acceleration
+            if horizon_deg is not None:
+                self.horizon_deg = horizon_deg
+
     def set_site(self, site: Site) -> None:
         """Move the observatory (``:St``/``:Sg``); the axes hold their current position."""
         with self._lock:

@@ -84,3 +84,28 @@ def test_listed_and_moved_by_the_port_offset() -> None:
     assert "mount" in available_simulators()
     (selection,) = select(["mount"], port_offset=100)
     assert describe(selection) == ["mount (1 server)", "  tcp  listening 127.0.0.1:10101; sending 127.0.0.1:10102"]
+
+
+@pytest.mark.parametrize(
+    ("command", "reply", "rate"),
+    [
+        pytest.param(b"$set_rates:40,80%%%%%", b"$ok%%%%%", 40.0, id="rates"),
+        pytest.param(b"$set_rates:40,80,15%%%%%", b"$ok%%%%%", 40.0, id="rates-and-horizon"),
+        pytest.param(
+            b"$set_rates:0,80%%%%%", b"$error:slew_rate and acceleration must be positive%%%%%", 30.0, id="zero-rate"
+        ),
+        pytest.param(
+            b"$set_rates:fast,80%%%%%",
+            b"$error:could not convert string to float: 'fast'%%%%%",
+            30.0,
+            id="not-a-number",
+        ),
+    ],
+)
+def test_rates_change_at_run_time(server: Server, command: bytes, reply: bytes, rate: float) -> None:
+    assert server.l_address is not None
+    with socket.create_connection(server.l_address, timeout=5.0) as client:
+        client.sendall(command)
+        assert recv_until(client, lambda d: d.endswith(b"%%%%%")) == reply
+    assert server.system.mount.slew_rate == rate
+    assert server.system.mount.horizon_deg == (15.0 if b",15%" in command else 0.0)
