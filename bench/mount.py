@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python bench/run.py mount``. The mount simulator is served from this process (its own
 threads, real loopback TCP). Figure: time from the ``goto(ra, dec)`` call (any thread, returns at once)
-to the simulator's parser completing ``:MS#`` (after ``:Sr`` and ``:Sd`` were each answered). Reference
+to the simulator having parsed and executed ``:MS#`` (after ``:Sr`` and ``:Sd`` were each answered). Reference
 measured in the same run: a plain blocking client writing the same three commands and reading each
 reply before the next (the least any LX200 client can do), timed to the same ``:MS#`` event.
 """

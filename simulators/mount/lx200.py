@@ -45,7 +45,7 @@ class LX200:
         self.history: collections.deque[tuple[float, str]] = collections.deque(maxlen=100)
         """The last commands received: (POSIX time, ``:text#``), newest last."""
         self.listeners: list[Callable[[float, str], None]] = []
-        """Called with (POSIX time, ``:text#``) for every command, in the connection's thread (benchmarks)."""
+        """Called with (arrival time, ``:text#``) after each command took effect, in the connection's thread."""
         self._handlers: list[tuple[str, Handler]] = sorted(
             self._table().items(), key=lambda item: len(item[0]), reverse=True
         )
@@ -56,13 +56,15 @@ class LX200:
     def execute(self, text: str) -> str | None:
         """A command's text (between ``:`` and ``#``) -> its reply, or None when it has none."""
         now = self.clock()
-        self.history.append((now, f":{text}#"))
-        for listener in list(self.listeners):
-            listener(now, f":{text}#")
-        for name, handler in self._handlers:
-            if text.startswith(name):
-                return handler(text[len(name) :], now)
-        raise LX200SyntaxError(f"unknown LX200 command :{text}#")
+        try:
+            for name, handler in self._handlers:
+                if text.startswith(name):
+                    return handler(text[len(name) :], now)
+            raise LX200SyntaxError(f"unknown LX200 command :{text}#")
+        finally:  # after the command took effect, stamped with the time it arrived
+            self.history.append((now, f":{text}#"))
+            for listener in list(self.listeners):
+                listener(now, f":{text}#")
 
     def _table(self) -> dict[str, Handler]:
         table: dict[str, Handler] = {

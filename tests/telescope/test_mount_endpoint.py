@@ -92,9 +92,12 @@ def endpoint_lst(endpoint: MountEndpoint, loop: Any) -> float:
 def test_abort_fails_the_slew_and_stops_the_mount(loop: Any, endpoint: MountEndpoint, mount_server: Server) -> None:
     endpoint.goto(west_of_meridian(mount_server, 5.0), 0.0)
     assert loop.next("started", "failed")[0] == "started"
+    aborted = threading.Event()
+    mount_server.system.lx200.listeners.append(lambda at, text: text == ":Q#" and aborted.set())
     endpoint.abort()
     name, failed = loop.next("done", "failed")
     assert (name, failed.reason) == ("failed", "aborted")
+    assert aborted.wait(5.0), "the mount never received :Q#"
     mount = mount_server.system.mount
     now = mount_server.system.clock()
     assert mount.pointing(now).state is MountState.TRACKING  # braking, then tracking where it stopped
