@@ -178,6 +178,16 @@ def test_indi_connects_slews_aborts_and_parks(indi: Indi, simulator: Server) -> 
     assert stopped.state is MountState.TRACKING
     assert not separation_ok(stopped.ra_deg, stopped.dec_deg, far_ra, far_dec)
 
+    # Sync: with ON_COORD_SET=SYNC the driver sends :Sr :Sd :CM#; the mount now says it points there.
+    sync_ra, sync_dec = (stopped.ra_deg + 2.0) % 360.0, stopped.dec_deg - 1.0
+    indi.set("ON_COORD_SET.SYNC=On")
+    indi.set(f"EQUATORIAL_EOD_COORD.RA;DEC={sync_ra / 15.0:.6f};{sync_dec:.6f}")
+    indi.wait(f"abs({eod('DEC')}-({sync_dec:.6f}))<{ONE_ARCMIN}", 10, "sync reported")
+    synced = system.mount.pointing(system.clock())
+    assert synced.state is MountState.TRACKING
+    assert separation_ok(synced.ra_deg, synced.dec_deg, sync_ra, sync_dec)
+    assert ":CM#" in [text for _, text in system.lx200.history]
+
     # Park: the driver sends :hP# and reports PARK once :D# says the slew is over.
     indi.set("TELESCOPE_PARK.PARK=On")
     indi.wait(f'"{DEVICE}.TELESCOPE_PARK.PARK"==1 && "{DEVICE}.TELESCOPE_PARK._STATE"==1', 30, "parked")
