@@ -8,8 +8,10 @@ mode) is shared, as with a real hand controller. ``manage.py runsimulators mount
 
 Constructor keywords (all optional): ``sampling_time`` (s, 0.1), ``latitude``/``longitude`` (deg, east
 positive; La Silla), ``slew_rate`` (deg/s, 5), ``acceleration`` (deg/s^2, 5), ``horizon`` (deg, 0),
-``park_ha``/``park_dec`` (deg; the zenith), ``clock`` (a ``time.time``-like callable). At run time the
-custom command ``$set_rates:RATE,ACCEL[,HORIZON]%%%%%`` changes the rates (and the horizon).
+``park_ha``/``park_dec`` (deg; the zenith), ``mount_type`` (``fork`` or ``german``),
+``meridian_limit`` (deg past the meridian a German mount tracks on its flipped side, 15), ``clock``
+(a ``time.time``-like callable). At run time the custom command ``$set_rates:RATE,ACCEL[,HORIZON]%%%%%``
+changes the rates (and the horizon).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from socketserver import ThreadingTCPServer
 from typing import Any
 
 from simulators.common import SERVER_SHUTDOWN, ListeningSystem, SendingSystem
+from simulators.mount.exceptions import MountConfigError
 from simulators.mount.framing import ACK_REQUEST, FrameParser
 from simulators.mount.lx200 import LX200
 from simulators.mount.model import GotoResult, Mount, MountState, Pointing, Site
@@ -66,8 +69,12 @@ class System(ListeningSystem, SendingSystem):
         horizon: float = 0.0,
         park_ha: float = 0.0,
         park_dec: float | None = None,
+        mount_type: str = "fork",
+        meridian_limit: float = 15.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        if mount_type not in ("fork", "german"):
+            raise MountConfigError(f"mount_type {mount_type!r}: expected 'fork' or 'german'")
         self.sampling_time = float(sampling_time)  # type: ignore[misc]
         self.clock = clock
         site = Site(float(latitude), float(longitude))
@@ -79,6 +86,8 @@ class System(ListeningSystem, SendingSystem):
             float(horizon),
             float(park_ha),
             None if park_dec is None else float(park_dec),
+            german=mount_type == "german",
+            meridian_limit_deg=float(meridian_limit),
         )
         self.lx200 = LX200(self.mount, clock)
         self._parser = ConnectionParser(self.lx200)

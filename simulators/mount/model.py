@@ -1,4 +1,4 @@
-"""The simulated mount: an equatorial fork mount with two axes (hour angle, declination).
+"""The simulated mount: an equatorial mount with two axes (hour angle, declination), fork or German.
 
 Pure and thread-safe: every method takes the time (POSIX seconds, UTC) it happens at, so a test can
 drive it with any clock. States:
@@ -12,8 +12,17 @@ drive it with any clock. States:
 
 Limits: a goto whose target is below ``horizon_deg`` now is refused (LX200 reply ``1``); a goto while
 parking is refused as busy (``2``); tracking stops (``stopped``) when the target sets below
-``horizon_deg``, at the instant it does. A fork mount has no meridian limit. Both axes move at most
-``slew_rate`` deg/s with ``acceleration`` deg/s^2 (aborts brake at the same acceleration).
+``horizon_deg``, at the instant it does. Both axes move at most ``slew_rate`` deg/s with
+``acceleration`` deg/s^2 (aborts brake at the same acceleration).
+
+The axes are mechanical: the declination axis may turn past the pole (beyond +-90 deg), which is how
+a German equatorial mount (``german=True``) points at targets east of the meridian: tube on the other
+side of the pier, hour-angle axis turned by 180 deg. It chooses that side for a target east of the
+meridian and the normal side for one west of it, so a goto from one side to the other is a meridian
+flip (both axes travel the long way, through the pole above the horizon); tracking on the flipped side
+stops ``meridian_limit_deg`` past the meridian. A fork mount (the default) stays on the normal side
+and has no meridian limit. Mechanical -> sky: ``a2`` beyond +-90 means flipped, ``dec = +-180 - a2``
+and the hour angle is the axis' plus 180 deg.
 """
 
 from __future__ import annotations
@@ -69,6 +78,8 @@ class Pointing:
     az_deg: float
     lst_deg: float
     state: MountState
+    flipped: bool = False
+    """The tube is on the far side of the pier (German mount, target east of the meridian)."""
 
     @property
     def moving(self) -> bool:
@@ -87,6 +98,8 @@ class Mount:
         horizon_deg: float = 0.0,
         park_ha_deg: float = 0.0,
         park_dec_deg: float | None = None,
+        german: bool = False,
+        meridian_limit_deg: float = 15.0,
     ) -> None:
         if slew_rate <= 0 or acceleration <= 0:
             raise MountConfigError("slew_rate and acceleration must be positive")
@@ -98,9 +111,12 @@ class Mount:
         self.park_dec_deg = self.site.latitude_deg if park_dec_deg is None else park_dec_deg  # zenith
         if not -90 <= self.park_dec_deg <= 90:
             raise MountConfigError(f"park declination {self.park_dec_deg} is outside -90..90")
+        if not 0 <= meridian_limit_deg <= 90:
+            raise MountConfigError(f"meridian limit {meridian_limit_deg} is outside 0..90")
+        self.german, self.meridian_limit_deg = german, meridian_limit_deg
         self._lock = threading.Lock()
         self.state = MountState.PARKED
-        self.tracking_frame = False  # axis 1 holds RA (True) or hour angle (False)
+        self.tracking_frame = False  # axis 1 holds (mechanical) RA (True) or hour angle (False)
         self.axis1: AxisMove = still(now, self.park_ha_deg)
         self.axis2: AxisMove = still(now, self.park_dec_deg)
         self.target_ra_deg = 0.0
@@ -130,36 +146,61 @@ class Mount:
             self.state = MountState.STOPPED
 
     def _track_from(self, start: float) -> None:
-        """Tracking from ``start`` (axes at rest on the target by then): when will it meet the horizon?"""
+        """Tracking from ``start`` (axes at rest by then): when will it meet the horizon or the meridian limit?"""
         self.state = MountState.TRACKING
-        ra, _ = self.axis1.at(start)
-        dec, _ = self.axis2.at(start)
-        lat = math.radians(self.site.latitude_deg)
-        scale = math.cos(math.radians(dec)) * math.cos(lat)
-        if abs(scale) < 1e-12:
-            self.limit_at = (
-                None
-                if math.sin(math.radians(dec)) * math.sin(lat) >= math.sin(math.radians(self.horizon_deg))
-                else start
-            )
-            return
-        x = (math.sin(math.radians(self.horizon_deg)) - math.sin(math.radians(dec)) * math.sin(lat)) / scale
+        _, ha, dec, flipped = self._sky(start)
+        self.limit_at = min(self._horizon_time(start, ha, dec), self._meridian_time(start, ha, flipped))
+        if self.limit_at == math.inf:
+            self.limit_at = None
+
+    def _horizon_time(self, start: float, ha: float, dec: float) -> float:
+        lat, horizon, d = (math.radians(x) for x in (self.site.latitude_deg, self.horizon_deg, dec))
+        scale = math.cos(d) * math.cos(lat)
+        x = (
+            (math.sin(horizon) - math.sin(d) * math.sin(lat)) / scale
+            if abs(scale) > 1e-12
+            else math.copysign(math.inf, math.sin(horizon) - math.sin(d) * math.sin(lat))
+        )
         if x <= -1:
-            self.limit_at = None  # never sets
-            return
+            return math.inf  # never sets
         setting_ha = math.degrees(math.acos(min(1.0, x)))
-        ha = astro.wrap180(self.lst(start) - ra)
-        above = -setting_ha <= ha <= setting_ha and x < 1
-        self.limit_at = start + (setting_ha - ha) / astro.SIDEREAL_RATE if above else start
+        ha = astro.wrap180(ha)
+        if x >= 1 or not -setting_ha <= ha <= setting_ha:
+            return start  # below the horizon already
+        return start + (setting_ha - ha) / astro.SIDEREAL_RATE
+
+    def _meridian_time(self, start: float, ha: float, flipped: bool) -> float:
+        if not (self.german and flipped):
+            return math.inf
+        ha = astro.wrap180(ha)
+        return start + max(0.0, self.meridian_limit_deg - ha) / astro.SIDEREAL_RATE
+
+    def _sky(self, now: float) -> tuple[float, float, float, bool]:
+        """(RA, HA, Dec, flipped) where the axes point at ``now``."""
+        lst = self.lst(now)
+        a1, _ = self.axis1.at(now)
+        a2, _ = self.axis2.at(now)
+        ra, ha = (a1, lst - a1) if self.tracking_frame else (lst - a1, a1)
+        if abs(a2) <= 90:
+            return ra, ha, a2, False
+        return ra - 180.0, ha + 180.0, math.copysign(180.0, a2) - a2, True
+
+    def _mechanical(self, ra_or_ha: float, dec: float, flipped: bool) -> tuple[float, float]:
+        """Axis positions for a sky position on the given side (through the pole above the horizon)."""
+        if not flipped:
+            return ra_or_ha, dec
+        pole = 180.0 if self.site.latitude_deg >= 0 else -180.0
+        return ra_or_ha + 180.0, pole - dec
+
+    def _side_for(self, ra: float, now: float) -> bool:
+        """Flipped for a target east of the meridian on a German mount; a fork never flips."""
+        return self.german and astro.wrap180(self.lst(now) - ra) < 0
 
     def _pointing(self, now: float) -> Pointing:
         self._settle(now)
-        lst = self.lst(now)
-        axis1, _ = self.axis1.at(now)
-        dec, _ = self.axis2.at(now)
-        ra, ha = (axis1, lst - axis1) if self.tracking_frame else (lst - axis1, axis1)
+        ra, ha, dec, flipped = self._sky(now)
         alt, az = astro.alt_az(ha, dec, self.site.latitude_deg)
-        return Pointing(now, astro.wrap360(ra), dec, astro.wrap180(ha), alt, az, lst, self.state)
+        return Pointing(now, astro.wrap360(ra), dec, astro.wrap180(ha), alt, az, self.lst(now), self.state, flipped)
 
     def target_altitude(self, now: float) -> float:
         with self._lock:
@@ -199,7 +240,10 @@ class Mount:
             ha = self.lst(now) - self.target_ra_deg
             if astro.alt_az(ha, self.target_dec_deg, self.site.latitude_deg)[0] < self.horizon_deg:
                 return GotoResult.BELOW_HORIZON
-            self._move(now, tracking=True, axis1_target=self.target_ra_deg, dec_target=self.target_dec_deg)
+            axis1, axis2 = self._mechanical(
+                self.target_ra_deg, self.target_dec_deg, self._side_for(self.target_ra_deg, now)
+            )
+            self._move(now, tracking=True, axis1_target=axis1, axis2_target=axis2)
             self.state = MountState.SLEWING
             return GotoResult.SLEWING
 
@@ -209,7 +253,7 @@ class Mount:
             self._settle(now)
             if self.state is MountState.PARKED:
                 return
-            self._move(now, tracking=False, axis1_target=self.park_ha_deg, dec_target=self.park_dec_deg)
+            self._move(now, tracking=False, axis1_target=self.park_ha_deg, axis2_target=self.park_dec_deg)
             self.state = MountState.PARKING
 
     def abort(self, now: float) -> None:
@@ -230,11 +274,13 @@ class Mount:
         with self._lock:
             self._settle(now)
             self.tracking_frame = True
-            self.axis1 = still(now, self.target_ra_deg)
-            self.axis2 = still(now, self.target_dec_deg)
+            axis1, axis2 = self._mechanical(
+                self.target_ra_deg, self.target_dec_deg, self._side_for(self.target_ra_deg, now)
+            )
+            self.axis1, self.axis2 = still(now, axis1), still(now, axis2)
             self._track_from(now)
 
-    def _move(self, now: float, tracking: bool, axis1_target: float, dec_target: float) -> None:
+    def _move(self, now: float, tracking: bool, axis1_target: float, axis2_target: float) -> None:
         self.limit_at = None
         position1, speed1 = self.axis1.at(now)
         if tracking != self.tracking_frame:  # RA = LST - HA; the sidereal rate is negligible at slew speeds
@@ -243,4 +289,4 @@ class Mount:
         end1 = position1 + astro.wrap180(axis1_target - position1)  # the short way round
         self.axis1 = move_to(now, position1, speed1, end1, self.slew_rate, self.acceleration)
         position2, speed2 = self.axis2.at(now)
-        self.axis2 = move_to(now, position2, speed2, dec_target, self.slew_rate, self.acceleration)
+        self.axis2 = move_to(now, position2, speed2, axis2_target, self.slew_rate, self.acceleration)

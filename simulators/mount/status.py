@@ -2,7 +2,8 @@
 
 Keys: ``time`` (POSIX seconds, UTC), ``state`` (``parked`` ``parking`` ``slewing`` ``tracking``
 ``stopped``), ``ra_deg`` ``dec_deg`` ``ha_deg`` ``alt_deg`` ``az_deg`` ``lst_deg`` (where the mount
-points), ``target_ra_deg`` ``target_dec_deg`` (the last ``:Sr``/``:Sd`` target).
+points), ``flipped`` (German mount on the far side of the pier), ``target_ra_deg``
+``target_dec_deg`` (the last ``:Sr``/``:Sd`` target).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ def encode_status(mount: Mount, pointing: Pointing) -> bytes:
         "alt_deg": round(pointing.alt_deg, 6),
         "az_deg": round(pointing.az_deg, 6),
         "lst_deg": round(pointing.lst_deg, 6),
+        "flipped": pointing.flipped,
         "target_ra_deg": round(mount.target_ra_deg, 6),
         "target_dec_deg": round(mount.target_dec_deg, 6),
     }

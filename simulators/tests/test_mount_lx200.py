@@ -193,3 +193,13 @@ def test_commands_are_logged_and_listeners_called(mount: System, clock: Clock) -
     send(mount, b":Sr01:00:00#:XY#:MS#")
     assert heard == [(T0, ":Sr01:00:00#"), (T0, ":XY#"), (T0, ":MS#")]
     assert list(mount.lx200.history)[-3:] == heard
+
+
+def test_german_mount_type_and_unknown_type(clock: Clock) -> None:
+    german = System(mount_type="german", clock=clock)
+    try:
+        assert german.mount.german
+    finally:
+        german.system_stop()
+    with pytest.raises(ValueError, match="expected 'fork' or 'german'"):
+        System(mount_type="alt-az", clock=clock)

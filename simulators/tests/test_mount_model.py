@@ -169,3 +169,62 @@ def test_target_that_sets_during_the_slew_stops_on_arrival() -> None:
     assert m.goto(T0) is GotoResult.SLEWING
     arrival = max(m.axis1.end, m.axis2.end)
     assert m.pointing(arrival + 0.01).state is MountState.STOPPED
+
+
+def test_german_mount_points_east_targets_from_the_other_side_of_the_pier() -> None:
+    m = mount(german=True)  # type: ignore[arg-type]
+    ra = target_at_hour_angle(m, -30.0, -20.0)
+    m.goto(T0)
+    arrived = m.pointing(T0 + 100)
+    assert arrived.state is MountState.TRACKING and arrived.flipped
+    assert (arrived.ra_deg, arrived.dec_deg) == pytest.approx((ra, -20.0))
+    assert m.axis2.at(T0 + 100)[0] == pytest.approx(-180.0 + 20.0)  # through the south pole (southern site)
+    ra_west = target_at_hour_angle(m, 30.0, -20.0, at=T0 + 100)
+    m.goto(T0 + 100)
+    back = m.pointing(T0 + 200)
+    assert not back.flipped and (back.ra_deg, back.dec_deg) == pytest.approx((ra_west, -20.0))
+
+
+def test_meridian_flip_travels_through_the_pole_and_takes_longer() -> None:
+    def slew_time(german: bool) -> tuple[float, float]:
+        m = mount(german=german)  # type: ignore[arg-type]
+        target_at_hour_angle(m, 10.0, -20.0)
+        m.goto(T0)
+        start = T0 + 100
+        target_at_hour_angle(m, -10.0, -20.0, at=start)
+        m.goto(start)
+        end = max(m.axis1.end, m.axis2.end)
+        middle = m.pointing((start + end) / 2)
+        return end - start, middle.dec_deg
+
+    fork_time, fork_middle_dec = slew_time(False)
+    german_time, german_middle_dec = slew_time(True)
+    assert fork_time == pytest.approx(5.0, abs=0.5)  # 20 deg of hour angle at 5 deg/s, 1 s ramps
+    assert german_time > 4 * fork_time  # 160 deg on the hour-angle axis, 140 on the declination axis
+    assert fork_middle_dec == pytest.approx(-20.0)
+    assert german_middle_dec < -80.0  # over the south celestial pole
+
+
+def test_german_mount_stops_tracking_at_the_meridian_limit() -> None:
+    m = mount(german=True, meridian_limit_deg=0.5)  # type: ignore[arg-type]
+    rate = 360.98564736629 / 86400
+    target_at_hour_angle(m, -0.1, -60.0)  # just east of the meridian: flipped side
+    m.sync(T0)
+    assert m.pointing(T0).flipped
+    assert m.limit_at == pytest.approx(T0 + 0.6 / rate)
+    assert m.pointing(T0 + 0.6 / rate - 1).state is MountState.TRACKING
+    stopped = m.pointing(T0 + 0.6 / rate + 1)
+    assert stopped.state is MountState.STOPPED and stopped.ha_deg == pytest.approx(0.5)
+
+
+def test_fork_mount_tracks_through_the_meridian() -> None:
+    m = mount()
+    target_at_hour_angle(m, -0.1, -60.0)
+    m.sync(T0)
+    assert not m.pointing(T0).flipped
+    assert m.pointing(T0 + 3600).state is MountState.TRACKING
+
+
+def test_meridian_limit_out_of_range_is_refused() -> None:
+    with pytest.raises(MountConfigError):
+        mount(german=True, meridian_limit_deg=100.0)  # type: ignore[arg-type]
