@@ -23,8 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+import scheduler.mount.codec as codec
 from common.transport.wake import Waker
-from scheduler.mount import codec
 from scheduler.mount.events import Position, SlewEvent
 from scheduler.mount.exceptions import MountCallerError, MountPeerError
 

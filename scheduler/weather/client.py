@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from scheduler.weather import codec
+import scheduler.weather.codec as codec
 from scheduler.weather.exceptions import WeatherCallerError, WeatherPeerError
 from scheduler.weather.safety import SafetyChange, SafetyLimits, WeatherSafety, WeatherSample
 

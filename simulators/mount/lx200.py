@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from simulators.mount import sexagesimal as sexa
+import simulators.mount.sexagesimal as sexa
 from simulators.mount.exceptions import LX200SyntaxError
 from simulators.mount.model import GotoResult, Mount, Site
 

@@ -32,7 +32,7 @@ import math
 import threading
 from dataclasses import dataclass
 
-from simulators.mount import astro
+import simulators.mount.astro as astro
 from simulators.mount.exceptions import MountConfigError
 from simulators.mount.motion import AxisMove, move_to, still, stop
 
