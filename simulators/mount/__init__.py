@@ -103,7 +103,7 @@ class System(ListeningSystem, SendingSystem):
 
     def status(self) -> bytes:
         """The current status line (what the sending port pushes)."""
-        return encode_status(self.mount, self.mount.pointing(self.clock()))
+        return encode_status(self.mount, self.mount.pointing(self.clock()), self.lx200.last_goto_at)
 
     def _publish_loop(self) -> None:
         deadline = time.monotonic()

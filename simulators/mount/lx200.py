@@ -44,6 +44,8 @@ class LX200:
         self.high_precision = True
         self.history: collections.deque[tuple[float, str]] = collections.deque(maxlen=100)
         """The last commands received: (POSIX time, ``:text#``), newest last."""
+        self.last_goto_at: float | None = None
+        """When the last ``:MS#`` arrived (POSIX time), accepted or not."""
         self.listeners: list[Callable[[float, str], None]] = []
         """Called with (arrival time, ``:text#``) after each command took effect, in the connection's thread."""
         self._handlers: list[tuple[str, Handler]] = sorted(
@@ -180,6 +182,7 @@ class LX200:
 
     # --- motion -----------------------------------------------------------------------------------
     def _goto(self, arg: str, now: float) -> str:
+        self.last_goto_at = now
         result = self.mount.goto(now)
         if result is GotoResult.SLEWING:
             return "0"

@@ -3,7 +3,8 @@
 Keys: ``time`` (POSIX seconds, UTC), ``state`` (``parked`` ``parking`` ``slewing`` ``tracking``
 ``stopped``), ``ra_deg`` ``dec_deg`` ``ha_deg`` ``alt_deg`` ``az_deg`` ``lst_deg`` (where the mount
 points), ``flipped`` (German mount on the far side of the pier), ``target_ra_deg``
-``target_dec_deg`` (the last ``:Sr``/``:Sd`` target).
+``target_dec_deg`` (the last ``:Sr``/``:Sd`` target), ``last_goto_at`` (when the last ``:MS#`` arrived,
+or null).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 from simulators.mount.model import Mount, Pointing
 
 
-def encode_status(mount: Mount, pointing: Pointing) -> bytes:
+def encode_status(mount: Mount, pointing: Pointing, last_goto_at: float | None = None) -> bytes:
     status = {
         "time": round(pointing.time, 3),
         "state": pointing.state.value,
@@ -26,6 +27,7 @@ def encode_status(mount: Mount, pointing: Pointing) -> bytes:
         "flipped": pointing.flipped,
         "target_ra_deg": round(mount.target_ra_deg, 6),
         "target_dec_deg": round(mount.target_dec_deg, 6),
+        "last_goto_at": None if last_goto_at is None else round(last_goto_at, 6),
     }
     return json.dumps(status, separators=(",", ":")).encode() + b"\n"
 

@@ -54,6 +54,7 @@ def test_status_lines_are_pushed_every_sampling_time(server: Server) -> None:
     with socket.create_connection(server.s_address, timeout=5.0) as watcher:
         statuses = read_statuses(watcher, 5)
     assert {s["state"] for s in statuses} == {"parked"}
+    assert statuses[0]["last_goto_at"] is None
     times = [float(s["time"]) for s in statuses]  # type: ignore[arg-type]
     assert times == sorted(times)
     assert set(statuses[0]) >= {"ra_deg", "dec_deg", "alt_deg", "az_deg", "target_ra_deg", "target_dec_deg"}
@@ -78,6 +79,9 @@ def test_a_slew_commanded_on_one_port_shows_on_the_other(server: Server) -> None
             states += [str(json.loads(line)["state"]) for line in lines]
         assert "slewing" in states
         assert ask(client, b":D#") == b"#"
+        buffer += recv_until(watcher, lambda d: b"\n" in buffer + d, what="a status")
+        status = decode_status(buffer.split(b"\n")[0])
+        assert status["last_goto_at"] == pytest.approx(server.system.lx200.last_goto_at, abs=1e-5)
 
 
 def test_listed_and_moved_by_the_port_offset() -> None:
