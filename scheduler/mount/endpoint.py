@@ -154,10 +154,10 @@ class MountEndpoint:
                 self._handle_requests()
                 self._run_timers()
                 self._flush(selector)
-                for key, _ in selector.select(self._next_wakeup()):
+                for key, events in selector.select(self._next_wakeup()):
                     if key.data == "waker":
                         self._waker.drain()
-                    else:
+                    elif events & selectors.EVENT_READ:
                         self._read(selector)
         except Exception:
             logger.exception("%s: client loop crashed", self.name)
@@ -222,16 +222,19 @@ class MountEndpoint:
             self._disconnect(selector, str(exc))
 
     def _flush(self, selector: selectors.BaseSelector) -> None:
-        if self._sock is None or not self._out:
+        if self._sock is None or (not self._out and selector.get_key(self._sock).events == selectors.EVENT_READ):
             return
         try:
             sent = self._sock.send(self._out)
         except BlockingIOError:
-            return
+            sent = 0
         except OSError as exc:
             self._disconnect(selector, f"connection lost: {exc}")
             return
         del self._out[:sent]
+        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if self._out else 0)
+        if selector.get_key(self._sock).events != events:  # wake when the rest can be written
+            selector.modify(self._sock, events, "mount")
 
     def _send(self, command: codec.Command, operation: int = 0) -> None:
         """Queue ``command``; its reply will be taken as part of ``operation`` (0: none)."""
