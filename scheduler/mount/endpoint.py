@@ -297,9 +297,10 @@ class MountEndpoint:
         now = time.monotonic()
         if not self.connected:
             return
-        if self._timers.get("poll", now + 1) <= now and self._op is not None:
+        if self._timers.get("poll", now + 1) <= now:
             del self._timers["poll"]
-            self._send(codec.slew_status(), self._op.event.operation)
+            if self._op is not None:
+                self._send(codec.slew_status(), self._op.event.operation)
         if self._timers.get("position", now + 1) <= now:
             self._timers["position"] = now + self.position_interval
             self._send(codec.get_ra())
