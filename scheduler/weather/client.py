@@ -97,8 +97,8 @@ class WeatherEndpoint:
             sock.connect(self.address)  # replies from anywhere else are not ours
             next_round = time.monotonic()
             while not self._stopping.wait(max(0.0, next_round - time.monotonic())):
-                next_round += self.interval
                 sample = self._poll(sock)
+                next_round = max(next_round + self.interval, time.monotonic())  # a slow round delays, never bunches
                 if sample is not None:
                     self.agent.call_soon(self._apply_sample, sample)
                 self.agent.call_soon(self._apply_tick)
