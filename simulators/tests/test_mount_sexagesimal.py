@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simulators.mount.exceptions import LX200SyntaxError
 from simulators.mount.sexagesimal import format_dec, format_degrees, format_ra, parse_dec, parse_ra
@@ -95,3 +97,14 @@ def test_format_azimuth_is_unsigned_three_digits() -> None:
 @pytest.mark.parametrize("value", [-89.99, -45.123, -0.75, 0.0, 12.3456, 89.9999])
 def test_dec_round_trip_within_a_second(value: float) -> None:
     assert parse_dec(format_dec(value)) == pytest.approx(value, abs=1 / 3600)
+
+
+@given(st.floats(min_value=0, max_value=360, exclude_max=True))
+def test_ra_round_trip_within_half_a_second_of_time(ra: float) -> None:
+    back = parse_ra(format_ra(ra))
+    assert abs((back - ra + 180) % 360 - 180) <= 0.5 * 15 / 3600 + 1e-9
+
+
+@given(st.floats(min_value=-90, max_value=90))
+def test_dec_round_trip_within_half_an_arcsecond(dec: float) -> None:
+    assert abs(parse_dec(format_dec(dec)) - dec) <= 0.5 / 3600 + 1e-9

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scheduler.mount import codec
 from scheduler.mount.exceptions import MountCallerError, MountPeerError
@@ -117,3 +121,30 @@ def test_parse_garbage_is_a_peer_error() -> None:
 )
 def test_slew_complete(text: str, complete: bool) -> None:
     assert codec.slew_complete(text) is complete
+
+
+STREAM = b"P111Object Below Horizon#0\x7f##12:30:00#-10*00'00#"
+EXPECTED = [
+    ("ACK", "P"),
+    ("Sr", "1"),
+    ("Sd", "1"),
+    ("MS", "1Object Below Horizon"),
+    ("MS", "0"),
+    ("D", "\x7f"),
+    ("D", ""),
+    ("GR", "12:30:00"),
+    ("GD", "-10*00'00"),
+]
+
+
+@given(st.lists(st.integers(min_value=1, max_value=len(STREAM)), max_size=len(STREAM)))
+def test_replies_do_not_depend_on_how_the_stream_is_cut(cut_points: list[int]) -> None:
+    c = codec.LX200ClientCodec()
+    for command in (codec.ack(), codec.set_target_ra(1), codec.set_target_dec(1), codec.goto(), codec.goto()):
+        c.send(command)
+    for command in (codec.slew_status(), codec.slew_status(), codec.get_ra(), codec.get_dec()):
+        c.send(command)
+    bounds = [0, *sorted(set(cut_points)), len(STREAM)]
+    replies = [r for a, b in itertools.pairwise(bounds) for r in c.receive_data(STREAM[a:b])]
+    assert [(r.command.name, r.text) for r in replies] == EXPECTED
+    assert c.waiting == 0
