@@ -112,12 +112,12 @@ def indi(tmp_path: Path) -> Iterator[Indi]:
         server.stop()
 
 
-@pytest.fixture
-def simulator() -> Iterator[Server]:
+@pytest.fixture(params=["fork", "german"])
+def simulator(request: pytest.FixtureRequest) -> Iterator[Server]:
     srv = Server(
         mount,
         ThreadingTCPServer,
-        {"slew_rate": 20.0, "acceleration": 20.0},
+        {"slew_rate": 20.0, "acceleration": 20.0, "mount_type": request.param},
         l_address=("127.0.0.1", 0),
         s_address=("127.0.0.1", 0),
     )
