@@ -55,6 +55,18 @@ DEFAULTS: dict[str, Any] = {
     "NETNODE_MAX_MESSAGE_SIZE": 64 * 1024 * 1024,
     "NETNODE_ALLOW_BLOSC": False,
     "NETNODE_BIND_HOST": "127.0.0.1",
+    # Telescope: the scheduler's LX200 mount client (scheduler.mount).
+    "PYROS_MOUNT_POLL_INTERVAL": 0.2,  # s between two :D# while a slew is followed
+    "PYROS_MOUNT_POSITION_INTERVAL": 1.0,  # s between two :GR#/:GD# position reads
+    "PYROS_MOUNT_REPLY_TIMEOUT": 5.0,  # s without an expected reply: the connection is dropped and remade
+    # Weather safety (scheduler.weather; docs/telescope.md).
+    "PYROS_WEATHER_INTERVAL": 5.0,  # s between two readings of the weather station
+    "PYROS_WEATHER_WIND_MAX": 15.0,  # m/s, average wind (sm01)
+    "PYROS_WEATHER_GUST_MAX": 20.0,  # m/s, gusts (sx01)
+    "PYROS_WEATHER_RAIN_MAX": 0.0,  # mm/h, rain rate (ri01): any rain is unsafe
+    "PYROS_WEATHER_HUMIDITY_MAX": 90.0,  # %, relative humidity (ua01)
+    "PYROS_WEATHER_DATA_TIMEOUT": 60.0,  # s without a complete reading: unsafe
+    "PYROS_WEATHER_HOLD_TIME": 1200.0,  # s of safe weather needed before resuming after unsafe
 }
 
 _cache: dict[str, Any] = {}

@@ -7,7 +7,7 @@ from socketserver import ThreadingTCPServer
 
 import pytest
 
-from simulators import active_surface, weather_station
+from simulators import active_surface, mount, weather_station
 from simulators.catalog import available_simulators, describe, select, system_types
 from simulators.exceptions import SimulatorCallerError, UnknownSimulatorError
 from simulators.tests.systems import Variants
@@ -25,6 +25,7 @@ def test_available_simulators() -> None:
     assert list(found) == sorted(found)
     assert found["active_surface"] is active_surface and found["weather_station"] is weather_station
     assert {"if_distributor", "lo", "calmux", "switch_matrix", "solar_attenuator"} <= set(found)
+    assert found["mount"] is mount
     assert all(hasattr(m, "servers") and hasattr(m, "System") for m in found.values())
 
 

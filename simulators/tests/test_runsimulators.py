@@ -24,6 +24,7 @@ from simulators.tests.helpers import free_offset, ports_free, recv_exactly, usd
 ROOT = Path(__file__).resolve().parents[2]
 AS_PORTS = [11000 + line for line in range(96)]
 WS_PORTS = [12600]
+MOUNT_PORTS = [10001, 10002]
 
 
 class Command:
@@ -113,10 +114,13 @@ def test_start_talk_status_stop_one_then_sigterm(tmp_path: Path) -> None:
     try:
         lines = command.read_until("running")
         ready = [line for line in lines if line.startswith("ready ")]
-        assert len(ready) == 97
+        assert len(ready) == 98
         assert ready[0] == f"ready active_surface[0] tcp listening 127.0.0.1:{11000 + offset}"
         assert ready[95] == f"ready active_surface[95] tcp listening 127.0.0.1:{11095 + offset}"
-        assert ready[96] == f"ready weather_station udp listening 127.0.0.1:{12600 + offset}"
+        assert ready[96] == (
+            f"ready mount tcp listening 127.0.0.1:{10001 + offset}, sending 127.0.0.1:{10002 + offset}"
+        )
+        assert ready[97] == f"ready weather_station udp listening 127.0.0.1:{12600 + offset}"
         assert status_query(11000 + offset) == usd("06 FC 61 00 20 11 6B")
         assert status_query(11095 + offset) == usd("06 FC 61 00 20 11 6B")
         assert station_read(12600 + offset).startswith(b"<Sensor><Id>th01</Id><Val>26.000000</Val><Date>")
@@ -125,6 +129,7 @@ def test_start_talk_status_stop_one_then_sigterm(tmp_path: Path) -> None:
         assert status[0].startswith(f"pid {command.process.pid} since ")
         assert status[1:] == [
             f"  active_surface: 96 tcp server(s), listening 127.0.0.1:{11000 + offset}-{11095 + offset}",
+            f"  mount: 1 tcp server(s), listening 127.0.0.1:{10001 + offset}; sending 127.0.0.1:{10002 + offset}",
             f"  weather_station: 1 udp server(s), listening 127.0.0.1:{12600 + offset}",
         ]
         stopped = manage("--stop", "weather_station", run_dir=tmp_path)
@@ -137,7 +142,7 @@ def test_start_talk_status_stop_one_then_sigterm(tmp_path: Path) -> None:
     stderr = command.process.stderr.read() if command.process.stderr else ""
     assert code == 0, stderr
     assert "Traceback" not in stderr
-    assert ports_free([p + offset for p in AS_PORTS], [p + offset for p in WS_PORTS]), "ports left bound"
+    assert ports_free([p + offset for p in AS_PORTS + MOUNT_PORTS], [p + offset for p in WS_PORTS]), "ports left bound"
     assert list((tmp_path / "simulators").glob("*.json")) == [], "the state file was left behind"
 
 
@@ -149,7 +154,7 @@ def test_worker_processes_serve_and_all_exit_on_sigint(tmp_path: Path) -> None:
     children: list[psutil.Process] = []
     try:
         lines = command.read_until("running")
-        assert len([line for line in lines if line.startswith("ready ")]) == 97
+        assert len([line for line in lines if line.startswith("ready ")]) == 98
         assert "in 2 process(es)" in lines[-1]
         children = psutil.Process(command.process.pid).children()
         assert len(children) == 2
@@ -160,7 +165,7 @@ def test_worker_processes_serve_and_all_exit_on_sigint(tmp_path: Path) -> None:
         code = command.stop(signal.SIGINT)
     assert code == 0
     assert not [child.pid for child in children if child.is_running() and child.status() != psutil.STATUS_ZOMBIE]
-    assert ports_free([p + offset for p in AS_PORTS], [p + offset for p in WS_PORTS]), "ports left bound"
+    assert ports_free([p + offset for p in AS_PORTS + MOUNT_PORTS], [p + offset for p in WS_PORTS]), "ports left bound"
 
 
 def test_list(tmp_path: Path) -> None:
@@ -169,6 +174,8 @@ def test_list(tmp_path: Path) -> None:
     assert out.getvalue().splitlines() == [
         "active_surface (96 servers)",
         "  tcp  listening 127.0.0.1:11010-11105",
+        "mount (1 server)",
+        "  tcp  listening 127.0.0.1:10011; sending 127.0.0.1:10012",
         "weather_station (1 server)",
         "  udp  listening 127.0.0.1:12610",
     ]

@@ -38,18 +38,20 @@ def test_status_and_stop_one_simulator_then_the_rest(tmp_path: Path) -> None:
         assert lines[0].startswith("pid ") and f"port offset {offset}" in lines[0]
         assert lines[1:] == [
             f"  active_surface: 96 tcp server(s), listening 127.0.0.1:{11000 + offset}-{11095 + offset}",
+            f"  mount: 1 tcp server(s), listening 127.0.0.1:{10001 + offset}; sending 127.0.0.1:{10002 + offset}",
             f"  weather_station: 1 udp server(s), listening 127.0.0.1:{12600 + offset}",
         ]
-        with pytest.raises(NotRunningError, match=r"running: active_surface, weather_station"):
+        with pytest.raises(NotRunningError, match=r"running: active_surface, mount, weather_station"):
             stop_running("acu", tmp_path)
         (message,) = stop_running("weather_station", tmp_path, timeout=10.0)
         assert message.startswith("stopped weather_station (pid ")
         assert status_lines(tmp_path)[1:] == [
-            f"  active_surface: 96 tcp server(s), listening 127.0.0.1:{11000 + offset}-{11095 + offset}"
+            f"  active_surface: 96 tcp server(s), listening 127.0.0.1:{11000 + offset}-{11095 + offset}",
+            f"  mount: 1 tcp server(s), listening 127.0.0.1:{10001 + offset}; sending 127.0.0.1:{10002 + offset}",
         ]
         assert background.thread.is_alive()
         (message,) = stop_running("all", tmp_path, timeout=10.0)
-        assert message.startswith("stopped active_surface (pid ")
+        assert message.startswith("stopped active_surface, mount (pid ")
         assert background.join() == 0
     finally:
         background.stop()
