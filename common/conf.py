@@ -19,6 +19,15 @@ DEFAULTS: dict[str, Any] = {
     "PYROS_RESTART_BACKOFF_BASE": 1.0,
     "PYROS_RESTART_BACKOFF_MAX": 30.0,
     "PYROS_RESTART_LIMIT": 5,
+    # alert_manager (pyros/settings.py says what each one means)
+    "PYROS_ALERT_MAX_PACKET_SIZE": 256 * 1024,
+    "PYROS_ALERT_SCHEDULE_TEST": False,
+    "PYROS_ALERT_OBSERVATORIES": [],
+    "PYROS_ALERT_SEND_TIMEOUT": 5.0,
+    "PYROS_ALERT_LINK_TIMEOUT": 300.0,
+    "PYROS_ALERT_RECONNECT_MIN": 0.5,
+    "PYROS_ALERT_RECONNECT_MAX": 60.0,
+    "PYROS_ALERT_LOCAL_IVO": "ivo://pyros.local/alert_manager",
 }
 
 _cache: dict[str, Any] = {}

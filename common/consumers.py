@@ -4,6 +4,8 @@ Server to client (JSON):
 - ``{"type": "snapshot", "agents": [status...], "can_inject": bool, "heartbeat_max_age": s, "now": iso}``
   on connect (and on ``{"type": "snapshot"}``);
 - ``{"type": "status", "agent": status, "now": iso}`` for each status change (``common.events``);
+- ``{"type": "alert", "outcome", "line", "alert": {...}, "now": iso}`` for each alert packet
+  (``alert_manager.events``);
 - ``{"type": "reply", "id": ..., ...}`` with the result of an injection (``common.inject``: ``reply``
   or ``error``, ``status_code``, ``round_trip_ms``);
 - ``{"type": "error", "id": ..., "error": text}`` for a request that cannot be served.
@@ -132,6 +134,11 @@ class AgentsConsumer(AsyncJsonWebsocketConsumer):
 
     async def agent_status(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "status", "agent": event["agent"], "now": _now()})
+
+    async def alert_event(self, event: dict[str, Any]) -> None:
+        """An alert stored, updated, retracted or rejected (``alert_manager.events``)."""
+        alert = {"type": "alert", "outcome": event["outcome"], "line": event["line"], "alert": event["alert"]}
+        await self.send_json({**alert, "now": _now()})
 
 
 def _now() -> str:
