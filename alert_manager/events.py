@@ -61,6 +61,15 @@ def publish(result: IngestResult) -> None:
     send(layer, message)
 
 
+def publish_link(name: str, down: bool, text: str, view: dict[str, Any]) -> None:
+    """An alert source went down (no packet or heartbeat for too long, or disconnected) or came back."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    outcome = "link down" if down else "link up"
+    send(layer, {"type": EVENT_TYPE, "outcome": outcome, "line": text, "alert": None, "link": view})
+
+
 def send(layer: Any, message: dict[str, Any]) -> None:
     loop = server_loop()
     try:

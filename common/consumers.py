@@ -4,7 +4,8 @@ Server to client (JSON):
 - ``{"type": "snapshot", "agents": [status...], "can_inject": bool, "heartbeat_max_age": s, "now": iso}``
   on connect (and on ``{"type": "snapshot"}``);
 - ``{"type": "status", "agent": status, "now": iso}`` for each status change (``common.events``);
-- ``{"type": "alert", "outcome", "line", "alert": {...}, "now": iso}`` for each alert packet
+- ``{"type": "alert", "outcome", "line", "alert": {...} | null, "now": iso}`` for each alert packet, and
+  with outcome ``link down``/``link up`` and ``link`` when an alert source goes quiet or comes back
   (``alert_manager.events``);
 - ``{"type": "reply", "id": ..., ...}`` with the result of an injection (``common.inject``: ``reply``
   or ``error``, ``status_code``, ``round_trip_ms``);
@@ -136,9 +137,9 @@ class AgentsConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "status", "agent": event["agent"], "now": _now()})
 
     async def alert_event(self, event: dict[str, Any]) -> None:
-        """An alert stored, updated, retracted or rejected (``alert_manager.events``)."""
-        alert = {"type": "alert", "outcome": event["outcome"], "line": event["line"], "alert": event["alert"]}
-        await self.send_json({**alert, "now": _now()})
+        """An alert stored, updated, retracted or rejected, or an alert link down/up (``alert_manager.events``)."""
+        fields = {key: value for key, value in event.items() if key != "type"}
+        await self.send_json({"type": "alert", **fields, "now": _now()})
 
 
 def _now() -> str:
