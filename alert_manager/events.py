@@ -49,9 +49,11 @@ def summary(alert: Alert) -> dict[str, Any]:
 
 def publish(result: IngestResult) -> None:
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not can_deliver(layer):
         return
-    alert = Alert.objects.filter(pk=result.alert_id).first() if result.alert_id is not None else None
+    alert = result.alert
+    if alert is None and result.alert_id is not None:
+        alert = Alert.objects.filter(pk=result.alert_id).first()
     message = {
         "type": EVENT_TYPE,
         "outcome": result.outcome,
@@ -68,6 +70,11 @@ def publish_link(name: str, down: bool, text: str, view: dict[str, Any]) -> None
         return
     outcome = "link down" if down else "link up"
     send(layer, {"type": EVENT_TYPE, "outcome": outcome, "line": text, "alert": None, "link": view})
+
+
+def can_deliver(layer: Any) -> bool:
+    """Someone can listen: a server loop in this process, or a layer shared between processes."""
+    return server_loop() is not None or not isinstance(layer, InMemoryChannelLayer)
 
 
 def send(layer: Any, message: dict[str, Any]) -> None:

@@ -46,7 +46,7 @@ def notify_scheduler(result: IngestResult, *, timeout: float | None = None) -> b
     """Send NEW_ALERT for a result that asks for it; record sent_at (first time) or the error."""
     if result.event is None or result.alert_id is None:
         return False
-    alert = Alert.objects.get(pk=result.alert_id)
+    alert = result.alert or Alert.objects.get(pk=result.alert_id)
     params = scheduler_params(alert, result)
     try:
         Sender.send_to(SCHEDULER, NEW_ALERT, params, timeout=timeout or setting("PYROS_ALERT_SEND_TIMEOUT"))
@@ -60,6 +60,7 @@ def notify_scheduler(result: IngestResult, *, timeout: float | None = None) -> b
     if result.event in ("new", "update"):
         changes["scheduled"] = True
     Alert.objects.filter(pk=alert.pk).update(**changes)
+    alert.scheduled = alert.scheduled or result.event in ("new", "update")
     return True
 
 

@@ -15,7 +15,7 @@ The semantics follow what follow-up systems need (RTS2's rts2-grbd is the model)
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +42,7 @@ class IngestResult:
     reason: str = ""
     event: str | None = None  # what the scheduler is told: new | update | retraction (None: nothing)
     rejected_id: int | None = None
+    alert: Alert | None = field(default=None, repr=False)  # as stored (saves a query to whoever needs it)
 
     def line(self) -> str:
         """One line for a person: what happened to the packet."""
@@ -122,8 +123,9 @@ def _verdicts(packet: VOEventPacket, when: datetime) -> list[Verdict] | None:
 def _store(
     packet: VOEventPacket, raw: bytes, source: str, received: datetime, parsed: datetime, verdicts: list[Verdict] | None
 ) -> IngestResult:
-    if AlertPacket.objects.filter(ivorn=packet.ivorn).exists():
-        return _duplicate(packet.ivorn)
+    seen = AlertPacket.objects.filter(ivorn=packet.ivorn).values_list("alert_id", flat=True).first()
+    if seen is not None:
+        return IngestResult("duplicate", seen, packet.ivorn)
     history = {"raw": raw, "source": source, "received_at": received, "parsed_at": parsed}
     if packet.is_retraction:
         return _retract(packet, history)
@@ -136,7 +138,9 @@ def _store(
 def _same_trigger(packet: VOEventPacket) -> Alert | None:
     if not packet.trigger_id:
         return None
-    return Alert.objects.filter(mission=packet.mission, trigger_id=packet.trigger_id).order_by("id").first()
+    same = Alert.objects.filter(mission=packet.mission, trigger_id=packet.trigger_id).order_by("id")
+    pk = same.values_list("pk", flat=True).first()  # (most packets are new: no full row to build)
+    return None if pk is None else Alert.objects.get(pk=pk)
 
 
 def _add_packet(alert: Alert, packet: VOEventPacket, kind: str, history: dict[str, Any]) -> AlertPacket:
@@ -193,10 +197,12 @@ def _create(packet: VOEventPacket, history: dict[str, Any], verdicts: list[Verdi
     passed, reason = _decide(alert, verdicts)
     alert.save()
     _add_packet(alert, packet, AlertPacket.Kind.NEW, history)
-    Alert.objects.filter(pk=alert.pk).update(stored_at=timezone.now())
+    alert.stored_at = timezone.now()
+    Alert.objects.filter(pk=alert.pk).update(stored_at=alert.stored_at)
     if packet.role == "test" and not setting("PYROS_ALERT_SCHEDULE_TEST"):
-        return IngestResult("test", alert.pk, packet.ivorn, "not scheduled: role=test")
-    return IngestResult("accepted", alert.pk, packet.ivorn, "" if passed else reason, "new" if passed else None)
+        return IngestResult("test", alert.pk, packet.ivorn, "not scheduled: role=test", alert=alert)
+    event = "new" if passed else None
+    return IngestResult("accepted", alert.pk, packet.ivorn, "" if passed else reason, event, alert=alert)
 
 
 def _decide(alert: Alert, verdicts: list[Verdict] | None) -> tuple[bool, str]:
@@ -233,7 +239,7 @@ def _update(
     alert.latest_ivorn = packet.ivorn
     alert.save()
     _add_packet(alert, packet, kind, history)
-    return IngestResult(outcome, alert.pk, packet.ivorn, reason, event)
+    return IngestResult(outcome, alert.pk, packet.ivorn, reason, event, alert=alert)
 
 
 def _retract(packet: VOEventPacket, history: dict[str, Any]) -> IngestResult:
@@ -264,4 +270,4 @@ def _retract(packet: VOEventPacket, history: dict[str, Any]) -> IngestResult:
     _add_packet(alert, packet, AlertPacket.Kind.RETRACTION, history)
     event = "retraction" if alert.scheduled and was_active else None
     reason = "" if was_active else "already retracted"
-    return IngestResult("retraction", alert.pk, packet.ivorn, reason, event)
+    return IngestResult("retraction", alert.pk, packet.ivorn, reason, event, alert=alert)
