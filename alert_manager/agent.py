@@ -35,6 +35,8 @@ class AlertManagerAgent(Agent):
         super().__init__(Agent.ALERT_MANAGER, **kwargs)
         self.outcomes: Counter[str] = Counter()
         self.links_down: dict[str, bool] = {}
+        self._pending: list[tuple[bytes, str, float, Callable[[], None] | None]] = []
+        self._flush_queued = False
         self.actions_by_message = {
             self.MSG_NEW_ALERT: self.new_alert,
             self.MSG_LIST_ALERTS: self.list_alerts,
@@ -47,12 +49,32 @@ class AlertManagerAgent(Agent):
     def receive_packet(
         self, payload: bytes, source: str, received_at: float, done: Callable[[], None] | None = None
     ) -> None:
-        """One packet from a source endpoint (runs in this thread). ``done`` is called once it is stored
-        (a Kafka offset is committed then); if storing fails, it is not, and the packet comes again."""
-        result = process(payload, source=source, received_at=datetime.fromtimestamp(received_at, UTC))
-        self.outcomes[result.outcome] += 1
-        if done is not None:
-            done()
+        """One packet from a source endpoint (runs in this thread, through ``call_soon``).
+
+        Packets that arrive together are processed together, in arrival order, by one callback (one
+        database connection for the batch). ``done`` is called once the packet is stored (a Kafka
+        offset is committed then); if storing fails it is not, and the packet comes again.
+        """
+        self._pending.append((payload, source, received_at, done))
+        if not self._flush_queued:
+            self._flush_queued = True
+            self.call_soon(self.flush_packets)
+
+    def flush_packets(self) -> None:
+        self._flush_queued = False
+        pending, self._pending = self._pending, []
+        for payload, source, received_at, done in pending:
+            try:
+                result = process(payload, source=source, received_at=datetime.fromtimestamp(received_at, UTC))
+            except Exception as exc:  # the database is down ...: count it, go on with the next packet
+                self.outcomes["failed"] += 1
+                self.stats.errors += 1
+                self.stats.last_error = f"alert from {source} not stored: {type(exc).__name__}: {exc}"
+                log.exception("alert from %s not stored", source)
+                continue
+            self.outcomes[result.outcome] += 1
+            if done is not None:
+                done()
 
     def new_alert(self, message: Message) -> dict[str, Any]:
         xml = message.params.get("xml")

@@ -70,5 +70,9 @@ def register() -> None:
     """Make the config keys known to the agent runtime (called from AlertManagerConfig.ready())."""
     from common.endpoints import register_endpoint
 
-    register_endpoint("vtp_broker", vtp_endpoint)
-    register_endpoint("kafka_bootstrap", kafka_endpoint)
+    register_endpoint(
+        "vtp_broker", vtp_endpoint, options=("vtp_local_ivo", "vtp_filter", "vtp_publish", "link_timeout")
+    )
+    kafka_options = ("kafka_topics", "kafka_client_id", "kafka_client_secret", "kafka_group_id")
+    kafka_options += ("kafka_heartbeat_topic", "kafka_test_topic", "link_timeout")
+    register_endpoint("kafka_bootstrap", kafka_endpoint, options=kafka_options)

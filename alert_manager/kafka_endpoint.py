@@ -136,8 +136,13 @@ class KafkaSource:
 
         consumer = Consumer(config=dict(self.config), client_id=self.client_id, client_secret=self._client_secret)
         topics = self.topics + ([self.heartbeat_topic] if self.heartbeat_topic else [])
-        consumer.subscribe(topics)
+        consumer.subscribe(topics, on_assign=self._assigned)
         return consumer
+
+    def _assigned(self, consumer: Any, partitions: list[Any]) -> None:
+        """The group gave us our partitions (called within poll): the link is up."""
+        self.link.up()
+        self._backoff.reset()
 
     def _consume(self, consumer: Any) -> None:
         while not self._stopping.is_set():
@@ -149,9 +154,8 @@ class KafkaSource:
             if error is not None:
                 self._on_error(error)
                 continue
-            if not self.link.connected:
+            if not self.link.connected:  # the brokers came back
                 self.link.up()
-                self._backoff.reset()
             if message.topic() == self.heartbeat_topic:
                 self.link.heartbeat()
                 continue
@@ -173,7 +177,7 @@ class KafkaSource:
         if error.code() == KafkaError.UNKNOWN_TOPIC_OR_PART:
             log.info("%s: %s", self.name, error.str())  # a topic that does not exist (yet): not fatal
             return
-        if error.code() == KafkaError._ALL_BROKERS_DOWN or error.code() == KafkaError._TRANSPORT:
+        if error.code() == KafkaError._ALL_BROKERS_DOWN:
             self.link.down(error.str())
             return
         if error.fatal():

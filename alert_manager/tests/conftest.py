@@ -56,6 +56,16 @@ def scheduler() -> Iterator[RecordingScheduler]:
 
 
 @pytest.fixture(autouse=True)
+def isolated_agent_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Agents of this project's config on ports nobody listens on: a test never reaches a real scheduler
+    (the recording one publishes its bound port in this process's directory, which wins)."""
+    path = tmp_path_factory.mktemp("agents") / "pyros_agent_config.ini"
+    sections = [f"[{name}]\nhost = 127.0.0.1\nport = {free_port()}\n" for name in ("alert_manager", "scheduler")]
+    path.write_text("\n".join(sections))
+    monkeypatch.setenv("PYROS_AGENT_CONFIG", str(path))
+
+
+@pytest.fixture(autouse=True)
 def no_thread_left_behind() -> Iterator[None]:
     before = set(threading.enumerate())
     yield
