@@ -21,7 +21,7 @@ from common.protocol import Message
 
 from . import events
 from .events import summary
-from .handover import process
+from .handover import process, process_many
 from .models import Alert
 
 log = logging.getLogger("pyros.alerts")
@@ -63,15 +63,16 @@ class AlertManagerAgent(Agent):
     def flush_packets(self) -> None:
         self._flush_queued = False
         pending, self._pending = self._pending, []
-        for payload, source, received_at, done in pending:
-            try:
-                result = process(payload, source=source, received_at=datetime.fromtimestamp(received_at, UTC))
-            except Exception as exc:  # the database is down ...: count it, go on with the next packet
-                self.outcomes["failed"] += 1
-                self.stats.errors += 1
-                self.stats.last_error = f"alert from {source} not stored: {type(exc).__name__}: {exc}"
-                log.exception("alert from %s not stored", source)
-                continue
+        items = [(payload, source, datetime.fromtimestamp(at, UTC)) for payload, source, at, _ in pending]
+        try:
+            results = process_many(items)
+        except Exception as exc:  # the database is down ...: none is acknowledged to Kafka, all come again
+            self.outcomes["failed"] += len(items)
+            self.stats.errors += 1
+            self.stats.last_error = f"{len(items)} alert packet(s) not stored: {type(exc).__name__}: {exc}"
+            log.exception("%d alert packet(s) not stored", len(items))
+            return
+        for result, (_, _, _, done) in zip(results, pending, strict=True):
             self.outcomes[result.outcome] += 1
             if done is not None:
                 done()

@@ -18,6 +18,7 @@ from common.exceptions import PyrosError
 from common.sender import Sender
 
 from . import events
+from .batch import ingest_many
 from .ingest import IngestResult, ingest
 from .models import Alert
 
@@ -62,6 +63,38 @@ def notify_scheduler(result: IngestResult, *, timeout: float | None = None) -> b
     Alert.objects.filter(pk=alert.pk).update(**changes)
     alert.scheduled = alert.scheduled or result.event in ("new", "update")
     return True
+
+
+def process_many(items: list[tuple[bytes, str, datetime]], *, send: bool = True) -> list[IngestResult]:
+    """``process`` for a burst of packets, in order; NEW_ALERT one by one, the send times in one UPDATE."""
+    results = ingest_many(items)
+    if send:
+        notified = [alert for result in results if (alert := _send(result)) is not None]
+        if notified:
+            Alert.objects.bulk_update(notified, ["sent_at", "scheduled", "send_error"])
+    for result in results:
+        if result.outcome != "duplicate":
+            events.publish(result)
+    return results
+
+
+def _send(result: IngestResult) -> Alert | None:
+    """Send NEW_ALERT if the result asks for it; the alert with its new fields (not saved), or None."""
+    if result.event is None or result.alert_id is None:
+        return None
+    alert = result.alert or Alert.objects.get(pk=result.alert_id)
+    try:
+        Sender.send_to(
+            SCHEDULER, NEW_ALERT, scheduler_params(alert, result), timeout=setting("PYROS_ALERT_SEND_TIMEOUT")
+        )
+    except (PyrosError, OSError) as exc:
+        alert.send_error = f"{NEW_ALERT} ({result.event}) not delivered: {type(exc).__name__}: {exc}"
+        log.warning("alert %s: %s", alert.pk, alert.send_error)
+        return alert
+    alert.sent_at = alert.sent_at or timezone.now()
+    alert.send_error = ""
+    alert.scheduled = alert.scheduled or result.event in ("new", "update")
+    return alert
 
 
 def process(data: bytes, *, source: str = "", received_at: datetime | None = None, send: bool = True) -> IngestResult:

@@ -77,13 +77,24 @@ class IngestResult:
 def ingest(data: bytes, *, source: str = "", received_at: datetime | None = None) -> IngestResult:
     """Parse and store one packet; the result says what to tell the scheduler (``event``)."""
     received = received_at or timezone.now()
+    packet = parse_or_reject(data, source, received)
+    if isinstance(packet, IngestResult):
+        return packet
+    return store(packet, data, source, received, timezone.now())
+
+
+def parse_or_reject(data: bytes, source: str, received: datetime) -> VOEventPacket | IngestResult:
+    """The parsed packet, or the result of a rejected one (recorded with its bytes)."""
     try:
-        packet = parse(bytes(data), max_size=setting("PYROS_ALERT_MAX_PACKET_SIZE"))
+        return parse(bytes(data), max_size=setting("PYROS_ALERT_MAX_PACKET_SIZE"))
     except Exception as exc:  # PacketRejected, or a bug of ours: record the packet either way
         reason = getattr(exc, "reason", None) or f"cannot parse: {type(exc).__name__}: {exc}"
         return _reject(data, reason, source, received)
-    parsed = timezone.now()
-    verdicts = _verdicts(packet, parsed)
+
+
+def store(packet: VOEventPacket, data: bytes, source: str, received: datetime, parsed: datetime) -> IngestResult:
+    """Store one parsed packet (in a transaction of its own)."""
+    verdicts = verdicts_for(packet, parsed)
     try:
         with transaction.atomic():
             return _store(packet, bytes(data), source, received, parsed, verdicts)
@@ -104,7 +115,7 @@ def _duplicate(ivorn: str) -> IngestResult:
     return IngestResult("duplicate", alert_id, ivorn)
 
 
-def _verdicts(packet: VOEventPacket, when: datetime) -> list[Verdict] | None:
+def verdicts_for(packet: VOEventPacket, when: datetime) -> list[Verdict] | None:
     """The filters' verdicts on the packet's position (None: no filter configured, everything passes)."""
     entries = setting("PYROS_ALERT_OBSERVATORIES")
     if not entries or packet.position is None or packet.is_retraction:
@@ -144,8 +155,14 @@ def _same_trigger(packet: VOEventPacket) -> Alert | None:
 
 
 def _add_packet(alert: Alert, packet: VOEventPacket, kind: str, history: dict[str, Any]) -> AlertPacket:
+    record = packet_record(alert, packet, kind, history)
+    record.save(force_insert=True)
+    return record
+
+
+def packet_record(alert: Alert, packet: VOEventPacket, kind: str, history: dict[str, Any]) -> AlertPacket:
     position = packet.position
-    return AlertPacket.objects.create(
+    return AlertPacket(
         alert=alert,
         ivorn=packet.ivorn,
         kind=kind,
@@ -181,6 +198,26 @@ def _content(packet: VOEventPacket) -> dict[str, Any]:
 
 
 def _create(packet: VOEventPacket, history: dict[str, Any], verdicts: list[Verdict] | None) -> IngestResult:
+    alert, passed, reason = new_alert(packet, history, verdicts)
+    alert.save()
+    _add_packet(alert, packet, AlertPacket.Kind.NEW, history)
+    alert.stored_at = timezone.now()
+    Alert.objects.filter(pk=alert.pk).update(stored_at=alert.stored_at)
+    return created(alert, packet, passed, reason)
+
+
+def created(alert: Alert, packet: VOEventPacket, passed: bool, reason: str) -> IngestResult:
+    """The result for a new alert: accepted (sent to the scheduler if it passed the filters) or test."""
+    if packet.role == "test" and not setting("PYROS_ALERT_SCHEDULE_TEST"):
+        return IngestResult("test", alert.pk, packet.ivorn, "not scheduled: role=test", alert=alert)
+    event = "new" if passed else None
+    return IngestResult("accepted", alert.pk, packet.ivorn, "" if passed else reason, event, alert=alert)
+
+
+def new_alert(
+    packet: VOEventPacket, history: dict[str, Any], verdicts: list[Verdict] | None
+) -> tuple[Alert, bool, str]:
+    """An unsaved alert for the first packet of a trigger, with the filters' decision."""
     alert = Alert(
         ivorn=packet.ivorn,
         mission=packet.mission,
@@ -195,14 +232,7 @@ def _create(packet: VOEventPacket, history: dict[str, Any], verdicts: list[Verdi
         **_content(packet),
     )
     passed, reason = _decide(alert, verdicts)
-    alert.save()
-    _add_packet(alert, packet, AlertPacket.Kind.NEW, history)
-    alert.stored_at = timezone.now()
-    Alert.objects.filter(pk=alert.pk).update(stored_at=alert.stored_at)
-    if packet.role == "test" and not setting("PYROS_ALERT_SCHEDULE_TEST"):
-        return IngestResult("test", alert.pk, packet.ivorn, "not scheduled: role=test", alert=alert)
-    event = "new" if passed else None
-    return IngestResult("accepted", alert.pk, packet.ivorn, "" if passed else reason, event, alert=alert)
+    return alert, passed, reason
 
 
 def _decide(alert: Alert, verdicts: list[Verdict] | None) -> tuple[bool, str]:

@@ -39,7 +39,7 @@ def consumer_config(
         "session.timeout.ms": 6000,
         "heartbeat.interval.ms": 500,
         "topic.metadata.refresh.interval.ms": 5000,
-        "fetch.wait.max.ms": 50,
+        "fetch.wait.max.ms": 10,  # how long the broker holds an empty fetch: the latency of a new alert
         "reconnect.backoff.ms": 500,
         "reconnect.backoff.max.ms": 60000,
     }
@@ -127,7 +127,7 @@ class KafkaSource:
                 log.warning("%s: consumer failed (%s); starting again", self.name, exc)
                 self._stopping.wait(self._backoff.next())
             finally:
-                self._commit_stored(consumer)
+                self._commit_stored(consumer, wait=True)
                 consumer.close()
         self.link.down()
 
@@ -147,8 +147,8 @@ class KafkaSource:
     def _consume(self, consumer: Any) -> None:
         while not self._stopping.is_set():
             message = consumer.poll(0.1)
-            self._commit_stored(consumer)
             if message is None:
+                self._commit_stored(consumer)
                 continue
             error = message.error()
             if error is not None:
@@ -159,7 +159,8 @@ class KafkaSource:
             if message.topic() == self.heartbeat_topic:
                 self.link.heartbeat()
                 continue
-            self._hand_over(message)
+            self._hand_over(message)  # first: committing waits for the broker
+            self._commit_stored(consumer)
 
     def _hand_over(self, message: Any) -> None:
         topic, partition, offset = message.topic(), message.partition(), message.offset()
@@ -184,8 +185,10 @@ class KafkaSource:
             raise RuntimeError(error.str())
         self.link.last_error = error.str()
 
-    def _commit_stored(self, consumer: Any) -> None:
-        """Commit the offsets of every message the agent has stored (the highest per partition)."""
+    def _commit_stored(self, consumer: Any, *, wait: bool = False) -> None:
+        """Commit the offsets of every message the agent has stored (the highest per partition); without
+        waiting for the broker's answer, except at the end (a commit lost in a crash means duplicates,
+        which are recognised by IVORN, never a lost alert)."""
         highest: dict[tuple[str, int], int] = {}
         count = 0
         while True:
@@ -201,7 +204,8 @@ class KafkaSource:
         from confluent_kafka import KafkaException, TopicPartition
 
         try:
-            consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in highest.items()], asynchronous=False)
+            offsets = [TopicPartition(t, p, o) for (t, p), o in highest.items()]
+            consumer.commit(offsets=offsets, asynchronous=not wait)
         except KafkaException as exc:
             log.warning("%s: commit failed: %s (those messages will come again)", self.name, exc)
             return

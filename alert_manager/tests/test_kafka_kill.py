@@ -10,11 +10,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from confluent_kafka import Producer
 
 from alert_manager.publish import publish_kafka
 
@@ -74,23 +76,34 @@ def wait_rows(db: Path, proc: subprocess.Popen[bytes], at_least: int, timeout: f
     return count
 
 
+def stream(bootstrap: str, packets: list[bytes]) -> None:
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 0})
+    for packet in packets:
+        producer.produce(TOPIC, packet)
+        producer.poll(0)
+        time.sleep(0.005)
+    producer.flush(10)
+
+
 def test_kill_mid_stream_nothing_lost_nothing_twice(tmp_path: Path, tansu: Tansu) -> None:
     env = child_env(tmp_path, tansu)
     db, log = tmp_path / "db.sqlite3", tmp_path / "agent.log"
     migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v0"]
     subprocess.run(migrate, cwd=ROOT, env=env, check=True, timeout=120)
-    ivorns = set()
-    for _ in range(COUNT):
-        packet = fresh(trigger=new_trigger())
-        ivorns.add(re.search(rb'ivorn="([^"]+)"', packet).group(1).decode())  # type: ignore[union-attr]
-        publish_kafka(tansu.bootstrap, TOPIC, packet)
+    packets = [fresh(trigger=new_trigger()) for _ in range(COUNT)]
+    ivorns = {re.search(rb'ivorn="([^"]+)"', p).group(1).decode() for p in packets}  # type: ignore[union-attr]
+    publish_kafka(tansu.bootstrap, TOPIC, packets[0])  # the topic exists before the agent subscribes
     first = start(env, log)
+    producer = threading.Thread(target=stream, args=(tansu.bootstrap, packets[1:]))
     try:
-        wait_rows(db, first, 20, 60, log)
+        wait_rows(db, first, 1, 60, log)
+        producer.start()  # a steady stream: ~200 packets/s
+        wait_rows(db, first, 40, 60, log)
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(10)
     stored_before = rows(db, "alert_manager_alert")
+    producer.join(30)
     assert stored_before < COUNT, "the agent was meant to die in the middle of the stream"
     second = start(env, log)
     try:
