@@ -10,6 +10,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -71,11 +72,27 @@ def process_many(items: list[tuple[bytes, str, datetime]], *, send: bool = True)
     if send:
         notified = [alert for result in results if (alert := _send(result)) is not None]
         if notified:
-            Alert.objects.bulk_update(notified, ["sent_at", "scheduled", "send_error"])
+            _record_sends(notified)
     for result in results:
         if result.outcome != "duplicate":
             events.publish(result)
     return results
+
+
+def _record_sends(alerts: list[Alert]) -> None:
+    """sent_at, scheduled, send_error of many alerts in one executemany (bulk_update builds a CASE per row
+    and field: a second for a thousand alerts)."""
+    meta = Alert._meta
+    columns = [meta.get_field(name).column for name in ("sent_at", "scheduled", "send_error")]
+    sql = (
+        f"UPDATE {connection.ops.quote_name(meta.db_table)} SET "
+        + ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in columns)
+        + f" WHERE {connection.ops.quote_name(meta.pk.column)} = %s"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [(adapt(a.sent_at), a.scheduled, a.send_error, a.pk) for a in alerts]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _send(result: IngestResult) -> Alert | None:

@@ -53,12 +53,13 @@ def _stop(proc: subprocess.Popen[bytes] | None, timeout: float = 10.0) -> None:
 class Comet:
     """``twistd comet`` receiving authors on ``receive_port`` and serving subscribers on ``broadcast_port``."""
 
-    def __init__(self, directory: Path, *, iamalive_interval: float = 60.0) -> None:
+    def __init__(self, directory: Path, *, iamalive_interval: float = 60.0, verbose: bool = True) -> None:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
         self.receive_port = free_port()
         self.broadcast_port = free_port()
         self.iamalive_interval = iamalive_interval
+        self.verbose = verbose  # debug log lines (acks, iamalive) that tests look for
         self.local_ivo = "ivo://pyros.test/comet"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -73,7 +74,8 @@ class Comet:
         args += [f"--pidfile={d / 'twistd.pid'}", f"--logfile={d / 'comet.log'}", "comet", "--receive", "--broadcast"]
         args += [f"--receive-port={self.receive_port}", f"--broadcast-port={self.broadcast_port}"]
         args += [f"--local-ivo={self.local_ivo}", f"--eventdb={d / 'eventdb'}", "--broadcast-test-interval=0"]
-        args += ["--author-whitelist=127.0.0.0/8", "--subscriber-whitelist=127.0.0.0/8", "--verbose"]
+        args += ["--author-whitelist=127.0.0.0/8", "--subscriber-whitelist=127.0.0.0/8"]
+        args += ["--verbose"] if self.verbose else []
         self.proc = subprocess.Popen(args, cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for_port(self.receive_port, self.proc, "comet")
         wait_for_port(self.broadcast_port, self.proc, "comet")
