@@ -77,10 +77,8 @@ def _insert_new(together: list[Parsed], items: list[Item]) -> list[tuple[int, In
     Alert.objects.bulk_create([alert for _, _, alert, _, _, _ in built])
     records = [packet_record(alert, packet, AlertPacket.Kind.NEW, history) for _, packet, alert, _, _, history in built]
     AlertPacket.objects.bulk_create(records)
-    stored = timezone.now()
+    stored = timezone.now()  # every row written; the transaction commits right after
     Alert.objects.filter(pk__in=[alert.pk for _, _, alert, _, _, _ in built]).update(stored_at=stored)
-    results = []
-    for index, packet, alert, passed, reason, _ in built:
+    for _, _, alert, _, _, _ in built:
         alert.stored_at = stored
-        results.append((index, created(alert, packet, passed, reason)))
-    return results
+    return [(index, created(alert, packet, passed, reason)) for index, packet, alert, passed, reason, _ in built]

@@ -199,9 +199,9 @@ def _content(packet: VOEventPacket) -> dict[str, Any]:
 
 def _create(packet: VOEventPacket, history: dict[str, Any], verdicts: list[Verdict] | None) -> IngestResult:
     alert, passed, reason = new_alert(packet, history, verdicts)
-    alert.save()
+    alert.save(force_insert=True)
     _add_packet(alert, packet, AlertPacket.Kind.NEW, history)
-    alert.stored_at = timezone.now()
+    alert.stored_at = timezone.now()  # both rows written; the transaction commits right after
     Alert.objects.filter(pk=alert.pk).update(stored_at=alert.stored_at)
     return created(alert, packet, passed, reason)
 
