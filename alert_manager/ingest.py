@@ -168,7 +168,6 @@ def packet_record(alert: Alert, packet: VOEventPacket, kind: str, history: dict[
         kind=kind,
         role=packet.role,
         notice_type=packet.notice_type,
-        data=packet.to_json(),
         ra=None if position is None else position.ra,
         dec=None if position is None else position.dec,
         error_radius=None if position is None else position.error_radius,

@@ -86,7 +86,6 @@ class AlertPacket(models.Model):
     notice_type = models.CharField(max_length=100, blank=True)
     source = models.CharField(max_length=255, blank=True, help_text="vtp:host:port, kafka:topic, api, file ...")
     raw = models.BinaryField()
-    data = models.JSONField(default=dict, help_text="Everything parsed from the packet.")
     ra = models.FloatField(null=True, blank=True)
     dec = models.FloatField(null=True, blank=True)
     error_radius = models.FloatField(null=True, blank=True)
