@@ -66,3 +66,30 @@ async def test_alert_events_reach_the_websocket(settings: Any) -> None:
     event = await next_alert(comm)
     assert event["outcome"] == "rejected" and event["alert"] is None and "malformed XML" in event["line"]
     await comm.disconnect()
+
+
+async def test_link_down_event(settings: Any, tmp_path: Any) -> None:
+    from alert_manager.agent import AlertManagerAgent
+    from common.config import AgentAddress
+
+    from .brokers import Comet
+
+    settings.PYROS_ALERT_LINK_CHECK_INTERVAL = 0.05
+    session = await sync_to_async(cookie)(settings)
+    headers = [(b"origin", b"http://127.0.0.1:8000"), (b"cookie", session.encode())]
+    comet = await sync_to_async(Comet(tmp_path / "comet").start, thread_sensitive=False)()
+    options = {"vtp_broker": f"127.0.0.1:{comet.broadcast_port}", "link_timeout": "0.3"}
+    agent = AlertManagerAgent(address=AgentAddress("alert_manager", "127.0.0.1", 0, options, "test"))
+    comm = WebsocketCommunicator(application, "/ws/agents/", headers=headers)
+    try:
+        ok, code = await comm.connect(timeout=5)
+        assert ok, code
+        agent.start()
+        event = await next_alert(comm, timeout=10)
+        assert event["outcome"] == "link down" and event["alert"] is None
+        assert event["line"].startswith(f"alert link down: vtp 127.0.0.1:{comet.broadcast_port} silent for")
+        assert event["link"]["connected"] is True and event["link"]["link_down"] is True
+    finally:
+        await comm.disconnect()
+        await sync_to_async(agent.stop, thread_sensitive=False)()
+        await sync_to_async(comet.stop, thread_sensitive=False)()
