@@ -3,7 +3,7 @@ filtered and handed to the scheduler; link watch ("alert link down").
 
 Its source endpoints (``alert_manager.endpoints``: ``vtp_broker``, ``kafka_bootstrap`` in the
 ``[alert_manager]`` section) acknowledge first and hand each packet over with
-``call_soon(self.receive_packet, ...)``: parsing, storing and telling the scheduler run in this
+``call_soon(self.receive_packets, [...])``: parsing, storing and telling the scheduler run in this
 agent's thread, in arrival order.
 """
 
@@ -26,6 +26,9 @@ from .models import Alert
 
 log = logging.getLogger("pyros.alerts")
 
+# A packet as a source endpoint hands it over: raw bytes, source, received at (epoch), done callback.
+Packet = tuple[bytes, str, float, Callable[[], None] | None]
+
 
 class AlertManagerAgent(Agent):
     MSG_NEW_ALERT = "New alert"  # {"xml": "<voe:VOEvent ...>"} -> what happened to it
@@ -35,8 +38,6 @@ class AlertManagerAgent(Agent):
         super().__init__(Agent.ALERT_MANAGER, **kwargs)
         self.outcomes: Counter[str] = Counter()
         self.links_down: dict[str, bool] = {}
-        self._pending: list[tuple[bytes, str, float, Callable[[], None] | None]] = []
-        self._flush_queued = False
         self.actions_by_message = {
             self.MSG_NEW_ALERT: self.new_alert,
             self.MSG_LIST_ALERTS: self.list_alerts,
@@ -46,24 +47,12 @@ class AlertManagerAgent(Agent):
         self.call_every(setting("PYROS_ALERT_LINK_CHECK_INTERVAL"), self.check_links)
 
     # --- packets ---------------------------------------------------------------------------------------
-    def receive_packet(
-        self, payload: bytes, source: str, received_at: float, done: Callable[[], None] | None = None
-    ) -> None:
-        """One packet from a source endpoint (runs in this thread, through ``call_soon``).
-
-        Packets that arrive together are processed together, in arrival order, by one callback (one
-        database connection for the batch). ``done`` is called once the packet is stored (a Kafka
-        offset is committed then); if storing fails it is not, and the packet comes again.
-        """
-        self._pending.append((payload, source, received_at, done))
-        if not self._flush_queued:
-            self._flush_queued = True
-            self.call_soon(self.flush_packets)
-
-    def flush_packets(self) -> None:
-        self._flush_queued = False
-        pending, self._pending = self._pending, []
-        items = [(payload, source, datetime.fromtimestamp(at, UTC)) for payload, source, at, _ in pending]
+    def receive_packets(self, packets: list[Packet]) -> None:
+        """What a source endpoint read at once (runs in this thread, through ``call_soon``), processed in
+        arrival order: ``(payload, source, received_at, done)`` each. ``done`` (or None) is called once the
+        packet is stored (a Kafka offset is committed then); if storing fails it is not, and the packet
+        comes again."""
+        items = [(payload, source, datetime.fromtimestamp(at, UTC)) for payload, source, at, _ in packets]
         try:
             results = process_many(items)
         except Exception as exc:  # the database is down ...: none is acknowledged to Kafka, all come again
@@ -72,7 +61,7 @@ class AlertManagerAgent(Agent):
             self.stats.last_error = f"{len(items)} alert packet(s) not stored: {type(exc).__name__}: {exc}"
             log.exception("%d alert packet(s) not stored", len(items))
             return
-        for result, (_, _, _, done) in zip(results, pending, strict=True):
+        for result, (_, _, _, done) in zip(results, packets, strict=True):
             self.outcomes[result.outcome] += 1
             if done is not None:
                 done()

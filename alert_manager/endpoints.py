@@ -36,7 +36,7 @@ def vtp_endpoint(agent: Any, address: Any) -> VTPSubscriber:
     xpath = options.get("vtp_filter", "").strip()
     return VTPSubscriber(
         agent.call_soon,
-        agent.receive_packet,
+        agent.receive_packets,
         host,
         port,
         local_ivo=options.get("vtp_local_ivo") or setting("PYROS_ALERT_LOCAL_IVO"),
@@ -54,7 +54,7 @@ def kafka_endpoint(agent: Any, address: Any) -> KafkaSource:
     heartbeat = options.get("kafka_heartbeat_topic", HEARTBEAT_TOPIC).strip() or None
     return KafkaSource(
         agent.call_soon,
-        agent.receive_packet,
+        agent.receive_packets,
         bootstrap=options["kafka_bootstrap"].strip(),
         topics=topics,
         group_id=options.get("kafka_group_id") or "pyros-alert-manager",

@@ -1,7 +1,7 @@
 """A Kafka source endpoint (NASA GCN, or any Kafka broker) through ``gcn-kafka``.
 
-Its thread polls the consumer and hands each message's value to the agent with
-``call_soon(handler, payload, source, received_at, done)``; the agent calls ``done()`` once the alert
+Its thread polls the consumer and hands what it got at once to the agent with
+``call_soon(handler, [(payload, source, received_at, done), ...])``; the agent calls ``done()`` once the alert
 is stored, and only then is the offset committed (from this thread: a consumer belongs to one thread).
 Stop the agent in the middle of a stream and restart it: the messages not yet stored come again,
 those stored twice are duplicates by IVORN, nothing is lost. Messages of the heartbeat topic
@@ -23,7 +23,7 @@ log = logging.getLogger("pyros.alerts")
 
 HEARTBEAT_TOPIC = "gcn.heartbeat"
 CallSoon = Callable[..., Any]
-PacketHandler = Callable[..., None]  # handler(payload, source, received_at, done)
+PacketHandler = Callable[..., None]  # handler([(payload, source, received_at, done), ...])
 
 
 def consumer_config(
@@ -146,31 +146,31 @@ class KafkaSource:
 
     def _consume(self, consumer: Any) -> None:
         while not self._stopping.is_set():
-            message = consumer.poll(0.1)
-            if message is None:
-                self._commit_stored(consumer)
-                continue
-            error = message.error()
-            if error is not None:
-                self._on_error(error)
-                continue
-            if not self.link.connected:  # the brokers came back
+            messages = consumer.consume(num_messages=500, timeout=0.1)
+            batch = []
+            for message in messages:
+                error = message.error()
+                if error is not None:
+                    self._on_error(error)
+                elif message.topic() == self.heartbeat_topic:
+                    self.link.heartbeat()
+                else:
+                    batch.append(self._packet(message))
+            if messages and not self.link.connected:  # the brokers came back
                 self.link.up()
-            if message.topic() == self.heartbeat_topic:
-                self.link.heartbeat()
-                continue
-            self._hand_over(message)  # first: committing waits for the broker
+            if batch:
+                self.link.packet(len(batch))
+                self.pending += len(batch)
+                self._call_soon(self._handler, batch)  # first: committing waits for the broker
             self._commit_stored(consumer)
 
-    def _hand_over(self, message: Any) -> None:
+    def _packet(self, message: Any) -> tuple[bytes, str, float, Callable[[], None]]:
         topic, partition, offset = message.topic(), message.partition(), message.offset()
-        self.link.packet()
-        self.pending += 1
 
         def done() -> None:  # called by the agent once stored (any thread): commit from ours
             self._stored.put((topic, partition, offset + 1))
 
-        self._call_soon(self._handler, message.value() or b"", f"kafka:{topic}", time.time(), done)
+        return message.value() or b"", f"kafka:{topic}", time.time(), done
 
     def _on_error(self, error: Any) -> None:
         from confluent_kafka import KafkaError

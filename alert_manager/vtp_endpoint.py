@@ -2,7 +2,7 @@
 
 Its thread reads the socket and feeds :class:`~alert_manager.vtp.SubscriberConnection`; it sends the
 answers (authenticate, iamalive, ack) *before* handing the VOEvents of that read to the agent with
-``call_soon(handler, payload, source, received_at)``: the socket loop never waits on the database or
+``call_soon(handler, [(payload, source, received_at, None), ...])``: the socket loop never waits on the database or
 the scheduler. A lost connection is reopened after 0.5, 1, 2 ... s (``PYROS_ALERT_RECONNECT_MIN/MAX``).
 """
 
@@ -22,7 +22,7 @@ from .vtp import NEED_DATA, SubscriberConnection, Transport, Unreadable, VOEvent
 log = logging.getLogger("pyros.alerts")
 
 CallSoon = Callable[..., Any]
-PacketHandler = Callable[..., None]  # handler(payload: bytes, source: str, received_at: float)
+PacketHandler = Callable[..., None]  # handler([(payload, source, received_at, None), ...])
 
 
 class VTPSubscriber:
@@ -157,8 +157,7 @@ class VTPSubscriber:
             received = time.time()
             self.link.packet(len(packets))
             self._backoff.reset()
-            for payload in packets:
-                self._call_soon(self._handler, payload, self.source, received)
+            self._call_soon(self._handler, [(payload, self.source, received, None) for payload in packets])
 
     def _close_socket(self) -> None:
         with self._sock_lock:

@@ -73,7 +73,7 @@ def test_sendtestalert_through_comet(tmp_path: Path) -> None:
         while not endpoint.describe()["authenticated"] and time.monotonic() < deadline:
             time.sleep(0.02)
         out = sendtestalert("--vtp", f"127.0.0.1:{comet.receive_port}", "--ra", "12.5", "--dec", "-30")
-        payload, _, _ = handovers.next()
+        payload, *_ = handovers.next()
     finally:
         endpoint.stop()
         comet.stop()

@@ -35,8 +35,9 @@ class Handovers:
     def __init__(self) -> None:
         self.queue: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
 
-    def __call__(self, handler: Callable[..., None], *args: Any) -> None:
-        self.queue.put(args)
+    def __call__(self, handler: Callable[..., None], packets: list[tuple[Any, ...]]) -> None:
+        for packet in packets:
+            self.queue.put(packet)
 
     def take(self, count: int, timeout: float = 30.0) -> list[tuple[Any, ...]]:
         deadline = time.monotonic() + timeout
