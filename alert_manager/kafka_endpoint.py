@@ -146,7 +146,8 @@ class KafkaSource:
 
     def _consume(self, consumer: Any) -> None:
         while not self._stopping.is_set():
-            messages = consumer.consume(num_messages=500, timeout=0.1)
+            first = consumer.poll(0.1)  # (consume() would wait for its whole count or the timeout)
+            messages = [] if first is None else [first, *consumer.consume(num_messages=499, timeout=0)]
             batch = []
             for message in messages:
                 error = message.error()
