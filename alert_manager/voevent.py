@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -31,25 +30,22 @@ _NOTICE_TYPE = re.compile(r"^(.*?)_\d")
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _NO_DTD = "DOCTYPE/DTD not allowed (entity declarations, internal or external, are refused)"
 
-_local = threading.local()
+# One parser for every caller: lxml serialises the use of a parser between threads with its own lock.
+_PARSER = objectify.makeparser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_comments=True,
+    remove_pis=True,
+    remove_blank_text=True,
+)
 
 
 def hardened_parser() -> etree.XMLParser:
-    """The objectify parser of this thread (lxml parsers must not be shared between threads)."""
-    parser = getattr(_local, "parser", None)
-    if parser is None:
-        parser = objectify.makeparser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-            remove_blank_text=True,
-        )
-        _local.parser = parser
-    return parser
+    """The objectify parser: no entity resolution, no network, no DTD, no huge trees."""
+    return _PARSER
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,6 @@ Nothing here touches a socket, a thread or Django.
 from __future__ import annotations
 
 import struct
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -27,7 +26,10 @@ from .exceptions import VTPProtocolError
 TRANSPORT_NS = "http://www.telescope-networks.org/xml/Transport/v1.1"
 DEFAULT_MAX_FRAME = 4 * 1024 * 1024
 _LENGTH = struct.Struct(">I")
-_local = threading.local()
+# One parser for every caller: lxml serialises the use of a parser between threads with its own lock.
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_blank_text=True
+)
 
 
 class NeedData:
@@ -76,16 +78,6 @@ def frame(payload: bytes) -> bytes:
     return _LENGTH.pack(len(payload)) + payload
 
 
-def _parser() -> etree.XMLParser:
-    parser = getattr(_local, "parser", None)
-    if parser is None:
-        parser = etree.XMLParser(
-            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_blank_text=True
-        )
-        _local.parser = parser
-    return parser
-
-
 def transport_message(
     role: str,
     origin: str | None,
@@ -119,7 +111,7 @@ def decode(payload: bytes) -> Message:
     if b"<!DOCTYPE" in payload or b"<!ENTITY" in payload:
         return Unreadable(payload, "DOCTYPE/DTD not allowed")
     try:
-        root = etree.fromstring(payload, _parser())
+        root = etree.fromstring(payload, _PARSER)
     except etree.XMLSyntaxError as exc:
         return Unreadable(payload, f"malformed XML: {exc}")
     name = etree.QName(root).localname

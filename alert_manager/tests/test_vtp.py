@@ -195,3 +195,20 @@ def test_author_refuses_an_unexpected_reply() -> None:
     author.receive_data(frame(transport_message("iamalive", BROKER)))
     with pytest.raises(VTPProtocolError, match="expected ack or nak"):
         author.next_reply()
+
+
+@pytest.mark.parametrize("module", ["alert_manager/vtp.py", "alert_manager/voevent.py"])
+def test_codecs_are_sans_io(module: str) -> None:
+    """No socket, thread, event loop or Django in the codecs (the house rule for protocol code)."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(__file__).resolve().parents[2] / module).read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            imported.add(node.module.split(".")[0])
+    forbidden = {"socket", "selectors", "threading", "django", "asyncio", "select", "common"}
+    assert imported & forbidden == set()
