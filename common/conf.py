@@ -67,6 +67,16 @@ DEFAULTS: dict[str, Any] = {
     "PYROS_WEATHER_HUMIDITY_MAX": 90.0,  # %, relative humidity (ua01)
     "PYROS_WEATHER_DATA_TIMEOUT": 60.0,  # s without a complete reading: unsafe
     "PYROS_WEATHER_HOLD_TIME": 1200.0,  # s of safe weather needed before resuming after unsafe
+    # alert_manager (pyros/settings.py says what each one means)
+    "PYROS_ALERT_MAX_PACKET_SIZE": 256 * 1024,
+    "PYROS_ALERT_SCHEDULE_TEST": False,
+    "PYROS_ALERT_OBSERVATORIES": [],
+    "PYROS_ALERT_SEND_TIMEOUT": 5.0,
+    "PYROS_ALERT_LINK_TIMEOUT": 300.0,
+    "PYROS_ALERT_LINK_CHECK_INTERVAL": 1.0,
+    "PYROS_ALERT_RECONNECT_MIN": 0.5,
+    "PYROS_ALERT_RECONNECT_MAX": 60.0,
+    "PYROS_ALERT_LOCAL_IVO": "ivo://pyros.local/alert_manager",
 }
 
 _cache: dict[str, Any] = {}

@@ -4,6 +4,9 @@ Server to client (JSON):
 - ``{"type": "snapshot", "agents": [status...], "can_inject": bool, "heartbeat_max_age": s, "now": iso}``
   on connect (and on ``{"type": "snapshot"}``);
 - ``{"type": "status", "agent": status, "now": iso}`` for each status change (``common.events``);
+- ``{"type": "alert", "outcome", "line", "alert": {...} | null, "now": iso}`` for each alert packet, and
+  with outcome ``link down``/``link up`` and ``link`` when an alert source goes quiet or comes back
+  (``alert_manager.events``);
 - ``{"type": "reply", "id": ..., ...}`` with the result of an injection (``common.inject``: ``reply``
   or ``error``, ``status_code``, ``round_trip_ms``);
 - ``{"type": "error", "id": ..., "error": text}`` for a request that cannot be served.
@@ -132,6 +135,11 @@ class AgentsConsumer(AsyncJsonWebsocketConsumer):
 
     async def agent_status(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "status", "agent": event["agent"], "now": _now()})
+
+    async def alert_event(self, event: dict[str, Any]) -> None:
+        """An alert stored, updated, retracted or rejected, or an alert link down/up (``alert_manager.events``)."""
+        fields = {key: value for key, value in event.items() if key != "type"}
+        await self.send_json({"type": "alert", **fields, "now": _now()})
 
 
 def _now() -> str:

@@ -248,4 +248,30 @@ NETNODE_ALLOW_BLOSC = False
 NETNODE_BIND_HOST = "127.0.0.1"
 
 
+# --- alert_manager -----------------------------------------------------------------------------------
+# Sources are endpoints of the alert_manager agent, from its section of pyros_agent_config.ini:
+# vtp_broker = host:port (a VOEvent broker), kafka_bootstrap + kafka_topics (NASA GCN: kafka_client_id,
+# kafka_client_secret); see alert_manager/endpoints.py.
+# Largest VOEvent packet accepted (bytes); larger ones are rejected and recorded.
+PYROS_ALERT_MAX_PACKET_SIZE = 256 * 1024
+# role="test" alerts are stored and shown; with this on they are also sent to the scheduler.
+PYROS_ALERT_SCHEDULE_TEST = env_bool("PYROS_ALERT_SCHEDULE_TEST", False)
+# Follow-up filters, one dict per observatory: name, latitude, longitude (degrees, east positive),
+# optional min_altitude (20), max_sun_altitude (-12), fov_radius (degrees: larger error circles are not
+# followed up), notice_types (list; None: all), horizon_hours (24). An alert that passes one
+# observatory's filters is sent to the scheduler; an empty list sends every alert.
+PYROS_ALERT_OBSERVATORIES: list[dict[str, object]] = []
+# NEW_ALERT to the scheduler: how long to wait for its reply (seconds).
+PYROS_ALERT_SEND_TIMEOUT = 5.0
+# "alert link down" after this many seconds without a packet or heartbeat (a section's link_timeout
+# overrides it); links are checked this often.
+PYROS_ALERT_LINK_TIMEOUT = float(os.environ.get("PYROS_ALERT_LINK_TIMEOUT", "300"))
+PYROS_ALERT_LINK_CHECK_INTERVAL = 1.0
+# A lost broker connection is reopened after MIN, 2*MIN ... up to MAX seconds.
+PYROS_ALERT_RECONNECT_MIN = 0.5
+PYROS_ALERT_RECONNECT_MAX = 60.0
+# Our IVORN in VTP answers (Response of authenticate, iamalive, ack).
+PYROS_ALERT_LOCAL_IVO = "ivo://pyros.local/alert_manager"
+
+
 # --- simulators -------------------------------------------------------------------------------------

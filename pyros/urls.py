@@ -3,6 +3,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Alerts REST API (/api/alerts/).
+    path("", include("alert_manager.urls")),
     # Agents dashboard (/) and REST API (/api/).
     path("", include("common.urls")),
 ]
