@@ -1,0 +1,76 @@
+"""Positions with astropy, offline: apparent (CIRS) places once per target, Sun and Moon on a grid.
+
+Altitudes then come from numpy: the hour angle is the Earth rotation angle (ERA) + east longitude -
+the CIRS right ascension (CIRS right ascensions are counted from the CIO, which ERA is the angle of).
+Polar motion, diurnal aberration and refraction (< 1 arcsec, none for astropy's AltAz with no
+pressure) are left out, so these altitudes are the ones of astropy's ``AltAz`` without pressure.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import numpy as np
+from astropy.utils import iers
+
+# Offline: the tables of the astropy-iers-data package, never a download (both settings are needed).
+iers.conf.auto_download = False
+iers.conf.auto_max_age = None
+
+import astropy.units as u  # noqa: E402
+from astropy.coordinates import CIRS, EarthLocation, SkyCoord, get_body  # noqa: E402
+from astropy.time import Time  # noqa: E402
+
+from .types import Site  # noqa: E402
+
+DEG = math.pi / 180.0
+# dERA/dt in rad per SI second (UT1 - UTC drifts by ~1 ms a day: nothing over a night).
+ERA_RATE = 2.0 * math.pi * 1.00273781191135448 / 86400.0
+
+
+def location(site: Site) -> EarthLocation:
+    return EarthLocation.from_geodetic(site.longitude * u.deg, site.latitude * u.deg, site.elevation * u.m)
+
+
+def era(when: datetime) -> float:
+    """Earth rotation angle (rad) at ``when`` (UTC), through UT1 from the IERS tables."""
+    t = Time(when, scale="utc").ut1
+    return float(np.asarray(_erfa_era(t.jd1, t.jd2)))
+
+
+def _erfa_era(jd1: float, jd2: float) -> float:
+    import erfa
+
+    return float(erfa.era00(jd1, jd2))
+
+
+def apparent(ra: np.ndarray, dec: np.ndarray, when: datetime) -> tuple[np.ndarray, np.ndarray]:
+    """CIRS right ascension and declination (rad) at ``when`` of ICRS positions (deg)."""
+    coords = SkyCoord(ra=np.asarray(ra, float) * u.deg, dec=np.asarray(dec, float) * u.deg, frame="icrs")
+    cirs = coords.transform_to(CIRS(obstime=Time(when, scale="utc")))
+    return np.asarray(cirs.ra.rad, float), np.asarray(cirs.dec.rad, float)
+
+
+def body_cirs(body: str, times: list[datetime], site: Site) -> tuple[np.ndarray, np.ndarray]:
+    """Topocentric CIRS right ascension and declination (rad) of the Sun or Moon at ``times``."""
+    loc = location(site)
+    t = Time(times, scale="utc")
+    cirs = get_body(body, t, loc).transform_to(CIRS(obstime=t, location=loc))
+    return np.asarray(cirs.ra.rad, float), np.asarray(cirs.dec.rad, float)
+
+
+def sin_altitude(ra: np.ndarray, dec: np.ndarray, local_era: np.ndarray | float, latitude: float) -> np.ndarray:
+    """sin(altitude) for CIRS (ra, dec) in rad at local ERA (ERA + east longitude) in rad; broadcasts."""
+    phi = latitude * DEG
+    return np.sin(phi) * np.sin(dec) + np.cos(phi) * np.cos(dec) * np.cos(local_era - ra)
+
+
+def unit_vectors(ra: np.ndarray, dec: np.ndarray) -> np.ndarray:
+    cos_dec = np.cos(dec)
+    return np.stack([cos_dec * np.cos(ra), cos_dec * np.sin(ra), np.sin(dec)], axis=-1)
+
+
+def airmass_sin_limit(max_airmass: float) -> float:
+    """The sin(altitude) above which the plane-parallel airmass sec(z) is under ``max_airmass``."""
+    return 1.0 / max_airmass
