@@ -19,6 +19,16 @@ DEFAULTS: dict[str, Any] = {
     "PYROS_RESTART_BACKOFF_BASE": 1.0,
     "PYROS_RESTART_BACKOFF_MAX": 30.0,
     "PYROS_RESTART_LIMIT": 5,
+    # scheduler
+    "PYROS_SITE": {"name": "La Silla", "latitude": -29.2563, "longitude": -70.7380, "elevation": 2400.0},
+    "PYROS_TWILIGHT": -12.0,
+    "PYROS_SLEW_RATE": 2.0,
+    "PYROS_SETTLE_TIME": 10.0,
+    "PYROS_PLANNER_STEP": 60.0,
+    "PYROS_TOO_INTERRUPT_SEPARATION": 1.0,
+    "PYROS_TOO_MIN_UPDATE_SEPARATION": 0.05,
+    "PYROS_TOO_DURATION": 1800.0,
+    "PYROS_TOO_MIN_ALTITUDE": 20.0,
 }
 
 _cache: dict[str, Any] = {}
