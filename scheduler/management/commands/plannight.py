@@ -30,9 +30,7 @@ class Command(BaseCommand):
         return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--date", metavar="YYYY-MM-DD", help="Local date of the evening (default: coming night)."
-        )
+        parser.add_argument("--date", metavar="YYYY-MM-DD", help="Local date of the evening (default: coming night).")
         parser.add_argument("--requests", metavar="FILE.json", help="Plan these requests instead of the database's.")
         parser.add_argument("--site", metavar="LAT,LON,ELEV", help="Site (deg, deg east, m); default PYROS_SITE.")
         parser.add_argument("--twilight", metavar="DEG", help="Sun altitude limit (deg); default PYROS_TWILIGHT.")
