@@ -4,6 +4,7 @@ Server to client (JSON):
 - ``{"type": "snapshot", "agents": [status...], "can_inject": bool, "heartbeat_max_age": s, "now": iso}``
   on connect (and on ``{"type": "snapshot"}``);
 - ``{"type": "status", "agent": status, "now": iso}`` for each status change (``common.events``);
+- ``{"type": "schedule", "event": "schedule"|"request"|"interrupt", ...}`` from ``scheduler.events``;
 - ``{"type": "reply", "id": ..., ...}`` with the result of an injection (``common.inject``: ``reply``
   or ``error``, ``status_code``, ``round_trip_ms``);
 - ``{"type": "error", "id": ..., "error": text}`` for a request that cannot be served.
@@ -132,6 +133,10 @@ class AgentsConsumer(AsyncJsonWebsocketConsumer):
 
     async def agent_status(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "status", "agent": event["agent"], "now": _now()})
+
+    async def schedule_event(self, event: dict[str, Any]) -> None:
+        """``scheduler.events``: a new schedule version, a request change, an interrupt."""
+        await self.send_json({"type": "schedule", "event": event["kind"], **event["data"], "now": _now()})
 
 
 def _now() -> str:

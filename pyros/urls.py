@@ -5,4 +5,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Agents dashboard (/) and REST API (/api/).
     path("", include("common.urls")),
+    path("", include("scheduler.urls")),
 ]
