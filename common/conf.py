@@ -65,6 +65,8 @@ DEFAULTS: dict[str, Any] = {
     "PYROS_TOO_MIN_UPDATE_SEPARATION": 0.05,
     "PYROS_TOO_DURATION": 1800.0,
     "PYROS_TOO_MIN_ALTITUDE": 20.0,
+    "PYROS_TOO_ACCEPT_TEST_ALERTS": False,
+    "PYROS_SCHEDULER_POLL": 5.0,
 }
 
 _cache: dict[str, Any] = {}

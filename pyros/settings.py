@@ -265,3 +265,7 @@ PYROS_TOO_INTERRUPT_SEPARATION = 1.0
 PYROS_TOO_MIN_UPDATE_SEPARATION = 0.05
 PYROS_TOO_DURATION = 1800.0
 PYROS_TOO_MIN_ALTITUDE = 20.0
+# Alerts of role "test" make no request unless this is True.
+PYROS_TOO_ACCEPT_TEST_ALERTS = False
+# Seconds between the scheduler's checks for changed requests (API, admin) and the end of the night.
+PYROS_SCHEDULER_POLL = 5.0

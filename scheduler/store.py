@@ -53,7 +53,28 @@ def to_planner(row: ObservationRequest) -> Request:
 def waiting_requests(exclude: Iterable[int] = ()) -> list[Request]:
     """The requests waiting to be observed (pending or scheduled), as planner requests."""
     rows = ObservationRequest.objects.filter(state__in=ObservationRequest.WAITING).exclude(pk__in=list(exclude))
-    return [to_planner(r) for r in rows.order_by("priority", "id")]
+    fields = ("pk", "name", "ra", "dec", "duration", "priority", "min_altitude", "earliest", "latest")
+    extra = ("max_airmass", "min_moon_separation")
+    out = []
+    for pk, name, ra, dec, duration, priority, min_alt, earliest, latest, airmass, moon in rows.order_by(
+        "priority", "id"
+    ).values_list(*fields, *extra):
+        out.append(
+            Request(
+                name,
+                ra=ra,
+                dec=dec,
+                duration=duration,
+                priority=int(priority),
+                min_altitude=min_alt,
+                earliest=earliest,
+                latest=latest,
+                max_airmass=airmass,
+                min_moon_separation=moon,
+                id=pk,
+            )
+        )
+    return out
 
 
 def save_plan(
@@ -81,8 +102,9 @@ def save_plan(
         )
         waiting = ObservationRequest.objects.filter(state__in=ObservationRequest.WAITING)
         waiting.filter(pk__in=ids).update(state=ObservationRequest.State.SCHEDULED)
-        left_out = [r.id for r in plan.unscheduled if r.id is not None]
-        waiting.filter(pk__in=left_out).update(state=ObservationRequest.State.PENDING)
+        # Scheduled before, not in this plan: pending again (few rows; no IN list of the left-out).
+        scheduled = ObservationRequest.objects.filter(state=ObservationRequest.State.SCHEDULED)
+        scheduled.exclude(pk__in=ids).update(state=ObservationRequest.State.PENDING)
     return schedule
 
 

@@ -74,3 +74,13 @@ def unit_vectors(ra: np.ndarray, dec: np.ndarray) -> np.ndarray:
 def airmass_sin_limit(max_airmass: float) -> float:
     """The sin(altitude) above which the plane-parallel airmass sec(z) is under ``max_airmass``."""
     return 1.0 / max_airmass
+
+
+def altitudes_now(ra: float, dec: float, when: datetime, site: Site) -> tuple[float, float]:
+    """(target altitude, Sun altitude) in deg at ``when``: one target, for a quick decision."""
+    local = era(when) + site.longitude * DEG
+    tra, tdec = apparent(np.array([ra]), np.array([dec]), when)
+    sra, sdec = body_cirs("sun", [when], site)
+    target = sin_altitude(tra, tdec, local, site.latitude)
+    sun = sin_altitude(sra, sdec, local, site.latitude)
+    return float(np.degrees(np.arcsin(target[0]))), float(np.degrees(np.arcsin(sun[0])))
