@@ -151,8 +151,8 @@ def main() -> None:
         mine = min((ours(items, night) for _ in range(3)), key=lambda r: r[0])
         theirs = astroplan(items, night) if astroplan_done else None
         if theirs is None:
+            note = f"(astroplan stopped after {ASTROPLAN_LIMIT:.0f} s)" if astroplan_done else "(astroplan skipped)"
             astroplan_done = False
-            note = f"(astroplan stopped after {ASTROPLAN_LIMIT:.0f} s, or skipped after a smaller N was)"
             print(_row(n, f"{mine[0]:.3f} s", "> 5 min", "-", f"{mine[1]} / -", f"{mine[2]:.1f} / -"), note)
             continue
         print(

@@ -84,3 +84,17 @@ def altitudes_now(ra: float, dec: float, when: datetime, site: Site) -> tuple[fl
     target = sin_altitude(tra, tdec, local, site.latitude)
     sun = sin_altitude(sra, sdec, local, site.latitude)
     return float(np.degrees(np.arcsin(target[0]))), float(np.degrees(np.arcsin(sun[0])))
+
+
+def altitude_curves(
+    ra: np.ndarray, dec: np.ndarray, start: datetime, end: datetime, site: Site, step: float = 300.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds from ``start`` and the (targets x times) altitudes (deg) over [start, end], for plots."""
+    span = max(0.0, (end - start).total_seconds())
+    seconds = np.append(np.arange(0.0, span, step), span)
+    if len(ra) == 0:
+        return seconds, np.zeros((0, len(seconds)))
+    tra, tdec = apparent(np.asarray(ra, float), np.asarray(dec, float), start)
+    local = era(start) + site.longitude * DEG + ERA_RATE * seconds
+    sin_alt = sin_altitude(tra[:, None], tdec[:, None], local[None, :], site.latitude)
+    return seconds, np.degrees(np.arcsin(np.clip(sin_alt, -1.0, 1.0)))

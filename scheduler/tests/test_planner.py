@@ -229,3 +229,28 @@ def test_invalid_site_or_config_is_refused(make: object) -> None:
 def _assert_no_overlap(slots: list[Slot], config: PlannerConfig) -> None:
     for a, b in itertools.pairwise(slots):
         assert a.end <= b.start, (a, b)
+
+
+def test_kept_variant_is_never_worse_than_the_plain_priority_greedy(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scheduler.planner import planner as module
+
+    rng = np.random.default_rng(5)
+    requests = [
+        _req(
+            f"g{i}",
+            ra=float(rng.uniform(0, 360)),
+            dec=float(rng.uniform(-80, 20)),
+            duration=float(rng.choice([300, 900, 1800])),
+            priority=int(rng.integers(1, 10)),
+        )
+        for i in range(300)
+    ]
+
+    def score(result: object) -> tuple[int, float]:
+        slots = result.slots  # type: ignore[attr-defined]
+        return len(slots), sum(s.request.duration * (10 - s.request.priority) for s in slots)
+
+    kept = score(plan(requests, LA_SILLA, day=DAY))
+    monkeypatch.setattr(module, "VARIANTS", module.VARIANTS[:1])
+    plain = score(plan(requests, LA_SILLA, day=DAY))
+    assert kept[0] >= plain[0] and kept[1] >= plain[1]
