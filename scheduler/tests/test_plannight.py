@@ -130,3 +130,15 @@ def test_bad_input_is_a_command_error(tmp_path: Path, args: list[str], content: 
 def test_missing_file_is_a_command_error(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="cannot read"):
         _run(f"--requests={tmp_path / 'absent.json'}")
+
+
+@pytest.mark.django_db
+def test_default_is_the_coming_night(request_file: Path) -> None:
+    from datetime import UTC, timedelta
+
+    data = json.loads(_run("--requests", str(request_file), "--json"))
+    start = datetime.fromisoformat(data["night"]["start"].replace("Z", "+00:00"))
+    end = datetime.fromisoformat(data["night"]["end"].replace("Z", "+00:00"))
+    now = datetime.now(UTC)
+    assert end > now and start - now < timedelta(hours=24)  # under way, or the next one
+    assert timedelta(hours=6) < end - start < timedelta(hours=14)
