@@ -12,7 +12,7 @@ class CommonConfig(AppConfig):
         # Heartbeats and status events for the agents of this process (before any app registers and
         # autostarts its agent: common comes first in INSTALLED_APPS).
         from .heartbeat import install
-        from .ivy_agent import IvyEndpoint  # noqa: F401
+        from .ivy import agent as ivy_agent  # noqa: F401
         from .networking import endpoint as netnode_endpoint  # noqa: F401
         from .runtime import runtime
 

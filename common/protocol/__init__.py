@@ -1,28 +1,17 @@
-"""Sans-IO codecs, one module per wire dialect. No socket, thread or Django import in here."""
+"""The native wire's sans-IO codec: u32 framing and JSON messages. No socket, thread or Django import.
+
+The codecs of the other dialects live with their dialect (``common.ivy.codec``,
+``common.communication.codec``, ``common.networking.codec``).
+"""
 
 from .exceptions import (
     FrameTooLargeError,
-    IvyBusAddressError,
-    IvyError,
-    IvyIllegalStateError,
-    IvyInvalidTextError,
-    IvyLineTooLongError,
-    IvyMalformedAnnounceError,
-    IvyMalformedLineError,
+    LocalProtocolError,
     MalformedMessageError,
-    NetFrameError,
-    NetMessageError,
-    NetNodeError,
+    OutgoingFrameTooLargeError,
     ProtocolError,
-    PymasepDecodeError,
-    PymasepEncodeError,
-    PymasepError,
-    PymasepFrameTooLargeError,
-    PymasepHandshakeError,
-    UnsafePayloadError,
 )
 from .framing import DEFAULT_MAX_FRAME_SIZE, U16_LE, U32_BE, FrameDecoder, Header, encode_frame
-from .ivy import Announce, IvyDecoder, IvyMessage, IvyPeerState
 from .message import (
     ERROR,
     NOTIFY,
@@ -35,8 +24,6 @@ from .message import (
     frame_message,
     require_message,
 )
-from .netnode import NetMessage
-from .pymasep import PymasepMessage
 
 __all__ = [
     "DEFAULT_MAX_FRAME_SIZE",
@@ -46,35 +33,15 @@ __all__ = [
     "REQUEST",
     "U16_LE",
     "U32_BE",
-    "Announce",
     "FrameDecoder",
     "FrameTooLargeError",
     "Header",
-    "IvyBusAddressError",
-    "IvyDecoder",
-    "IvyError",
-    "IvyIllegalStateError",
-    "IvyInvalidTextError",
-    "IvyLineTooLongError",
-    "IvyMalformedAnnounceError",
-    "IvyMalformedLineError",
-    "IvyMessage",
-    "IvyPeerState",
+    "LocalProtocolError",
     "MalformedMessageError",
     "Message",
     "MessageDecoder",
-    "NetFrameError",
-    "NetMessage",
-    "NetMessageError",
-    "NetNodeError",
+    "OutgoingFrameTooLargeError",
     "ProtocolError",
-    "PymasepDecodeError",
-    "PymasepEncodeError",
-    "PymasepError",
-    "PymasepFrameTooLargeError",
-    "PymasepHandshakeError",
-    "PymasepMessage",
-    "UnsafePayloadError",
     "decode_message",
     "encode_frame",
     "encode_message",

@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from common.protocol import (
     ERROR,
     REPLY,
-    FrameTooLargeError,
     MalformedMessageError,
     Message,
     MessageDecoder,
+    OutgoingFrameTooLargeError,
     ProtocolError,
     decode_message,
     encode_message,
@@ -78,7 +78,7 @@ def test_params_json_cannot_carry_are_refused_on_encode():
 
 
 def test_frame_size_limit_applies_on_encode():
-    with pytest.raises(FrameTooLargeError):
+    with pytest.raises(OutgoingFrameTooLargeError):
         frame_message(Message("A", {"x": "y" * 100}), max_size=50)
 
 

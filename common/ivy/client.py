@@ -18,8 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from ..protocol.exceptions import IvyError
-from ..protocol.ivy import (
+from .codec import (
     ADD_REGEXP,
     BYE,
     DEL_REGEXP,
@@ -42,7 +41,8 @@ from ..protocol.ivy import (
     encode_pong,
     msg_args,
 )
-from .ivy_writer import LINGER, LineWriter
+from .exceptions import IvyError
+from .writer import LINGER, LineWriter
 
 log = logging.getLogger("pyros.ivy")
 
