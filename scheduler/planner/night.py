@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from . import astro
+import scheduler.planner.astro as astro
+
 from .types import Site
 
 _SUN_STEP = 1200.0  # s between the Sun's astropy places

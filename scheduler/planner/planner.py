@@ -18,7 +18,9 @@ from datetime import date, datetime
 
 import numpy as np
 
-from . import astro, visibility
+import scheduler.planner.astro as astro
+import scheduler.planner.visibility as visibility
+
 from .exceptions import InvalidSite
 from .night import night_of
 from .types import Plan, PlannerConfig, Request, Site, Slot

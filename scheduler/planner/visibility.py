@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from . import astro
+import scheduler.planner.astro as astro
+
 from .types import Request, Site
 
 # Altitudes are asked to clear their limit by 0.002 deg (7 arcsec): ours and astropy's AltAz agree to
