@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -96,13 +96,13 @@ class Replanner:
         future = self._pool.submit(compute, job)
         future.add_done_callback(lambda f: self._call_soon(self._done, f))
 
-    def _done(self, future: object) -> None:
+    def _done(self, future: Future[Result]) -> None:
         """Agent thread: save the result if it is the latest, then run the coalesced job."""
         self._running = False
-        if future.cancelled():  # type: ignore[attr-defined]
+        if future.cancelled():
             return
         try:
-            result = future.result()  # type: ignore[attr-defined]
+            result: Result | None = future.result()
         except (PlannerError, DatabaseError) as exc:
             self.last_error = f"{type(exc).__name__}: {exc}"
             log.warning("scheduler: planning failed: %s", self.last_error)

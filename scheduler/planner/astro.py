@@ -63,7 +63,7 @@ def body_cirs(body: str, times: list[datetime], site: Site) -> tuple[np.ndarray,
 def sin_altitude(ra: np.ndarray, dec: np.ndarray, local_era: np.ndarray | float, latitude: float) -> np.ndarray:
     """sin(altitude) for CIRS (ra, dec) in rad at local ERA (ERA + east longitude) in rad; broadcasts."""
     phi = latitude * DEG
-    return np.sin(phi) * np.sin(dec) + np.cos(phi) * np.cos(dec) * np.cos(local_era - ra)
+    return np.asarray(np.sin(phi) * np.sin(dec) + np.cos(phi) * np.cos(dec) * np.cos(local_era - ra), dtype=float)
 
 
 def unit_vectors(ra: np.ndarray, dec: np.ndarray) -> np.ndarray:

@@ -45,7 +45,8 @@ class Sun:
         ra = np.interp(s, self.times, self.ra)
         dec = np.interp(s, self.times, self.dec)
         local = self.era0 + astro.ERA_RATE * s + self.site.longitude * astro.DEG
-        return np.degrees(np.arcsin(np.clip(astro.sin_altitude(ra, dec, local, self.site.latitude), -1, 1)))
+        sin_alt = np.clip(astro.sin_altitude(ra, dec, local, self.site.latitude), -1, 1)
+        return np.asarray(np.degrees(np.arcsin(sin_alt)), dtype=float)
 
 
 def local_noon(site: Site, day: date) -> datetime:

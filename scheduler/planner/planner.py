@@ -58,7 +58,7 @@ class _Timeline:
         idx = np.searchsorted(s, starts)
         prev_end = np.where(idx > 0, e[np.maximum(idx - 1, 0)], self.lo)
         next_start = np.where(idx < len(s), s[np.minimum(idx, len(s) - 1)], self.hi)
-        return np.minimum(starts - prev_end, next_start - ends)
+        return np.asarray(np.minimum(starts - prev_end, next_start - ends), dtype=float)
 
     def add(self, start: float, end: float, unit: np.ndarray, owner: int) -> None:
         i = bisect.bisect_left(self.starts, start)
