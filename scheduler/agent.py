@@ -200,7 +200,12 @@ class SchedulerAgent(Agent):
 
     def _saved(self, result: Result) -> None:
         schedule = store.save_plan(
-            result.plan, result.day, reason=result.job.reason, planned_from=result.job.now, compute_ms=result.ms
+            result.plan,
+            result.day,
+            reason=result.job.reason,
+            planned_from=result.job.now,
+            compute_ms=result.ms,
+            considered=result.considered,
         )
         self._night_end = schedule.night_end
         self._fingerprint = self._requests_fingerprint()

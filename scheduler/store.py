@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Max
 
 from common.conf import setting
 
 from .models import ObservationRequest, Schedule, Slot
 from .planner import Plan, PlannerConfig, Request, Site
+from .planner.worker import request_of
 
 
 def site() -> Site:
@@ -50,35 +52,61 @@ def to_planner(row: ObservationRequest) -> Request:
     )
 
 
-def waiting_requests(exclude: Iterable[int] = ()) -> list[Request]:
-    """The requests waiting to be observed (pending or scheduled), as planner requests."""
+ROW_FIELDS = (
+    "pk", "name", "ra", "dec", "duration", "priority", "min_altitude", "earliest", "latest", "max_airmass",
+    "min_moon_separation",
+)  # fmt: skip
+
+
+def waiting_rows(exclude: Iterable[int] = ()) -> list[list[Any]]:
+    """The requests waiting to be observed (pending or scheduled) as plain rows (``ROW_FIELDS``).
+
+    Read with the database cursor, without the ORM's per-row Python work (10,000 rows in a few ms,
+    mostly in C): times come as the backend gives them (aware datetimes, or SQLite's UTC text)."""
     rows = ObservationRequest.objects.filter(state__in=ObservationRequest.WAITING).exclude(pk__in=list(exclude))
-    fields = ("pk", "name", "ra", "dec", "duration", "priority", "min_altitude", "earliest", "latest")
-    extra = ("max_airmass", "min_moon_separation")
-    out = []
-    for pk, name, ra, dec, duration, priority, min_alt, earliest, latest, airmass, moon in rows.order_by(
-        "priority", "id"
-    ).values_list(*fields, *extra):
-        out.append(
-            Request(
-                name,
-                ra=ra,
-                dec=dec,
-                duration=duration,
-                priority=int(priority),
-                min_altitude=min_alt,
-                earliest=earliest,
-                latest=latest,
-                max_airmass=airmass,
-                min_moon_separation=moon,
-                id=pk,
-            )
-        )
+    query = rows.order_by().values_list(*ROW_FIELDS)  # sorted here: an SQL sort holds the GIL in one call
+    sql, params = query.query.sql_with_params()
+    out: list[list[Any]] = []
+    connection = connections[query.db]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # In SQLite's shared-cache mode (the in-memory test database) a reader takes table locks
+            # that make the agent's writes fail at once ("table is locked"); read without them.
+            # Elsewhere the pragma does nothing.
+            cursor.execute("PRAGMA read_uncommitted = 1")
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(500):
+            out.extend(list(row) for row in chunk)
+            time.sleep(0)  # let other threads (the agent's) have the GIL between chunks
+    out.sort(key=lambda row: (row[5], row[0]))  # priority, id
     return out
 
 
+def waiting_requests(exclude: Iterable[int] = ()) -> list[Request]:
+    """The requests waiting to be observed (pending or scheduled), as planner requests."""
+    return [request_of(row) for row in waiting_rows(exclude)]
+
+
+def row_of(request: Request) -> list[Any]:
+    """A planner request as a row (``ROW_FIELDS``), times as ISO text."""
+    return [
+        request.id, request.name, request.ra, request.dec, request.duration, request.priority, request.min_altitude,
+        _iso_or_none(request.earliest), _iso_or_none(request.latest), request.max_airmass, request.min_moon_separation,
+    ]  # fmt: skip
+
+
+def _iso_or_none(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
 def save_plan(
-    plan: Plan, night: date, *, reason: str = "", planned_from: datetime | None = None, compute_ms: float | None = None
+    plan: Plan,
+    night: date,
+    *,
+    reason: str = "",
+    planned_from: datetime | None = None,
+    compute_ms: float | None = None,
+    considered: int | None = None,
 ) -> Schedule:
     """A new version of the night's schedule; its requests become scheduled, the left-out pending."""
     with transaction.atomic():
@@ -93,7 +121,7 @@ def save_plan(
             site=plan.site.as_dict(),
             reason=reason[:200],
             compute_ms=compute_ms,
-            requests_considered=len(plan.slots) + len(plan.unscheduled),
+            requests_considered=len(plan.slots) + len(plan.unscheduled) if considered is None else considered,
         )
         ids = [s.request.id for s in plan.slots if s.request.id is not None]
         Slot.objects.bulk_create(

@@ -79,11 +79,22 @@ def test_help_explains_negative_numbers() -> None:
 def test_without_requests_plans_the_database_and_saves_a_version() -> None:
     crab = ObservationRequest.objects.create(name="crab", ra=83.633, dec=22.014, duration=600, priority=1)
     north = ObservationRequest.objects.create(name="north", ra=10.0, dec=80.0, duration=600, priority=1)
+    late = ObservationRequest.objects.create(
+        name="late",
+        ra=150.0,
+        dec=-30.0,
+        duration=900,
+        priority=2,
+        earliest=datetime.fromisoformat("2026-12-16T06:00:00+00:00"),
+        latest=datetime.fromisoformat("2026-12-16T07:00:00+00:00"),
+    )
     data = json.loads(_run("--date", "2026-12-15", "--json"))
-    assert [s["name"] for s in data["slots"]] == ["crab"]
+    assert [s["name"] for s in data["slots"]] == ["crab", "late"]
+    window = next(s for s in data["slots"] if s["name"] == "late")
+    assert "2026-12-16T06:00:00" <= window["start"] and window["end"] <= "2026-12-16T07:00:00Z"
     schedule = Schedule.objects.get()
     assert (schedule.night.isoformat(), schedule.version) == ("2026-12-15", 1)
-    assert [s.request_id for s in schedule.slots.all()] == [crab.pk]
+    assert [s.request_id for s in schedule.slots.all()] == [crab.pk, late.pk]
     crab.refresh_from_db()
     north.refresh_from_db()
     assert crab.state == "scheduled" and north.state == "pending"

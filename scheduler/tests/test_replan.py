@@ -19,10 +19,10 @@ def test_coalesces_and_drops_stale_results(monkeypatch: pytest.MonkeyPatch) -> N
     gates: dict[int, threading.Event] = {}
     computed: list[tuple[int, str]] = []
 
-    def fake_compute(job: replan.Job) -> replan.Result:
+    def fake_compute(job: replan.Job, process: replan.PlannerProcess) -> replan.Result:
         computed.append((job.token, threading.current_thread().name))
         assert gates.setdefault(job.token, threading.Event()).wait(10), "the test never opened the gate"
-        return replan.Result(job, date(2026, 12, 15), Plan(Site("x", 0, 0), PlannerConfig(), None, None), 1.0)
+        return replan.Result(job, date(2026, 12, 15), Plan(Site("x", 0, 0), PlannerConfig(), None, None), 1.0, 0)
 
     monkeypatch.setattr(replan, "compute", fake_compute)
     inbox: queue.Queue[tuple[Callable[..., Any], tuple[Any, ...]]] = queue.Queue()
