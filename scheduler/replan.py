@@ -126,7 +126,7 @@ def compute(job: Job, process: PlannerProcess) -> Result:
     ]
     night = answer["night"]
     bounds = (None, None) if night is None else (datetime.fromisoformat(night[0]), datetime.fromisoformat(night[1]))
-    plan = Plan(site, config, *bounds, slots=slots)
+    plan = Plan(site, config, bounds[0], bounds[1], slots=slots)
     return Result(job, date.fromisoformat(answer["day"]), plan, float(answer["ms"]), int(answer["considered"]))
 
 
