@@ -41,6 +41,7 @@ ALLOWED_HOSTS = [
 ]
 
 INSTALLED_APPS = [
+    "pyros",  # first: its runserver (daphne's, announcing pyros) wins
     "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
