@@ -14,6 +14,7 @@ The answer: ``{"ok": {"day", "night": [start, end] | null, "slots": [[id, start,
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from datetime import UTC, datetime
@@ -72,6 +73,8 @@ def handle(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> int:
+    # Ctrl-C reaches the whole process group: the agent stops this process (end of input), not the key.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for line in sys.stdin.buffer:
         try:
             answer: dict[str, Any] = {"ok": handle(json.loads(line))}
