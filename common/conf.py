@@ -77,6 +77,18 @@ DEFAULTS: dict[str, Any] = {
     "PYROS_ALERT_RECONNECT_MIN": 0.5,
     "PYROS_ALERT_RECONNECT_MAX": 60.0,
     "PYROS_ALERT_LOCAL_IVO": "ivo://pyros.local/alert_manager",
+    # scheduler
+    "PYROS_SITE": {"name": "La Silla", "latitude": -29.2563, "longitude": -70.7380, "elevation": 2400.0},
+    "PYROS_TWILIGHT": -12.0,
+    "PYROS_SLEW_RATE": 2.0,
+    "PYROS_SETTLE_TIME": 10.0,
+    "PYROS_PLANNER_STEP": 60.0,
+    "PYROS_TOO_INTERRUPT_SEPARATION": 1.0,
+    "PYROS_TOO_MIN_UPDATE_SEPARATION": 0.05,
+    "PYROS_TOO_DURATION": 1800.0,
+    "PYROS_TOO_MIN_ALTITUDE": 20.0,
+    "PYROS_TOO_ACCEPT_TEST_ALERTS": False,
+    "PYROS_SCHEDULER_POLL": 5.0,
 }
 
 _cache: dict[str, Any] = {}

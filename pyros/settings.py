@@ -275,3 +275,24 @@ PYROS_ALERT_LOCAL_IVO = "ivo://pyros.local/alert_manager"
 
 
 # --- simulators -------------------------------------------------------------------------------------
+
+
+# --- scheduler ----------------------------------------------------------------------------------------
+# The observatory (geodetic, degrees east positive, metres), the Sun altitude under which it is night
+# (deg), the mount's slew rate (deg/s) and settle time (s) between two targets, the planner's grid (s).
+PYROS_SITE = {"name": "La Silla", "latitude": -29.2563, "longitude": -70.7380, "elevation": 2400.0}
+PYROS_TWILIGHT = -12.0
+PYROS_SLEW_RATE = 2.0
+PYROS_SETTLE_TIME = 10.0
+PYROS_PLANNER_STEP = 60.0
+# Target-of-opportunity interrupt policy (RTS2's executor): an alert aborts the running slot only when
+# it outranks it and lies more than PYROS_TOO_INTERRUPT_SEPARATION (deg) away from its target; an
+# update that moves the position by less than PYROS_TOO_MIN_UPDATE_SEPARATION (deg) is ignored.
+PYROS_TOO_INTERRUPT_SEPARATION = 1.0
+PYROS_TOO_MIN_UPDATE_SEPARATION = 0.05
+PYROS_TOO_DURATION = 1800.0
+PYROS_TOO_MIN_ALTITUDE = 20.0
+# Alerts of role "test" make no request unless this is True.
+PYROS_TOO_ACCEPT_TEST_ALERTS = False
+# Seconds between the scheduler's checks for changed requests (API, admin) and the end of the night.
+PYROS_SCHEDULER_POLL = 5.0

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("alert_manager.urls")),
     # Agents dashboard (/) and REST API (/api/).
     path("", include("common.urls")),
+    path("", include("scheduler.urls")),
 ]
