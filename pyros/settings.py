@@ -185,6 +185,12 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One enum per state machine (alerts, observation requests, slots): named, not hashed.
+    "ENUM_NAME_OVERRIDES": {
+        "AlertStateEnum": "alert_manager.models.Alert.State",
+        "RequestStateEnum": "scheduler.models.ObservationRequest.State",
+        "SlotStateEnum": "scheduler.models.Slot.State",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",  # served from drf-spectacular-sidecar's static files: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
