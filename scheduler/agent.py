@@ -7,15 +7,19 @@ current schedule). The night is planned at start, again when requests change (po
 ``PYROS_SCHEDULER_POLL`` s) and when a night is over; planning runs off-thread (``replan``), so the
 agent keeps answering while 10,000 requests are planned.
 
-Mount execution belongs to the executor: it sets ``agent.executor``, an object with
-``on_interrupt(slot)`` (abort what runs and slew to ``slot`` at once), and calls
-``set_weather_hold(reason or None)``; a weather hold always wins over an alert.
+Mount execution belongs to the executor (``executor.Executor``, made in ``work()`` with the agent's
+``mount`` endpoint unless a test set ``agent.executor``): ``on_interrupt(slot)`` slews to ``slot`` at
+once. The ``weather_station`` endpoint's safety changes call ``set_weather_hold(reason or None)``: the
+executor parks the mount and waits; a weather hold always wins over an alert. ``TELESCOPE`` and
+``WEATHER`` answer what the console's panels show.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -28,11 +32,14 @@ from common.protocol import Message
 
 from . import events, store, too
 from .exceptions import InvalidRequestParams
+from .executor import Executor as MountExecutor
 from .models import ObservationRequest
 from .models import Slot as SlotRow
+from .mount import MountEndpoint, Position, SlewEvent
 from .planner import Slot
 from .planner.astro import altitudes_now
 from .replan import Replanner, Result
+from .weather import SafetyChange, WeatherEndpoint
 
 log = logging.getLogger("pyros.scheduler")
 
@@ -47,12 +54,16 @@ class SchedulerAgent(Agent):
     MSG_NEW_SCHEDULE = "Compute schedule"
     MSG_NEW_ALERT = "NEW_ALERT"
     MSG_SCHEDULE = "SCHEDULE"
+    MSG_TELESCOPE = "TELESCOPE"
+    MSG_WEATHER = "WEATHER"
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(Agent.SCHEDULER, **kwargs)
         self.finished_observations: list[Any] = []
         self.executor: Executor | None = None
         self.weather_hold: str | None = None
+        self.weather_hold_since: float | None = None
+        self.weather_changes: collections.deque[dict[str, Any]] = collections.deque(maxlen=20)
         self.interrupts: list[Slot] = []
         self.replanner = Replanner(self.call_soon, self._saved)
         self._fingerprint: tuple[Any, ...] | None = None
@@ -65,10 +76,16 @@ class SchedulerAgent(Agent):
             self.MSG_NEW_SCHEDULE: self.compute_schedule,
             self.MSG_NEW_ALERT: self.new_alert,
             self.MSG_SCHEDULE: self.schedule,
+            self.MSG_TELESCOPE: self.telescope,
+            self.MSG_WEATHER: self.weather,
         }
 
     # --- lifecycle ------------------------------------------------------------------------------------
     def work(self) -> None:
+        if self.executor is None or isinstance(self.executor, MountExecutor):
+            self.executor = MountExecutor(self, self._endpoint(MountEndpoint))
+        if self._endpoint(WeatherEndpoint) is not None:
+            self.set_weather_hold("no weather data yet")
         self.replanner.start()
         self._fingerprint = self._requests_fingerprint()
         self.replanner.request("agent start", self._keep_running())
@@ -180,8 +197,63 @@ class SchedulerAgent(Agent):
             self.executor.on_interrupt(slot)
 
     def set_weather_hold(self, reason: str | None) -> None:
-        """Weather safety (from the agent's thread): while held, alerts never move the mount."""
+        """Weather safety (from the agent's thread): while held, alerts never move the mount; the
+        executor parks the mount at the start of a hold and goes back to the schedule at its end."""
+        was = self.weather_hold
         self.weather_hold = reason
+        if (was is None) == (reason is None):
+            return
+        self.weather_hold_since = time.time()
+        executor = self.executor
+        if reason is not None and hasattr(executor, "suspend"):
+            executor.suspend(reason)
+        elif reason is None and hasattr(executor, "resume"):
+            executor.resume()
+            self._replan_now("weather safe again")  # what the hold interrupted is planned again
+        events.publish("weather", {"hold": reason, "since": self.weather_hold_since})
+
+    # --- the telescope's endpoints (their callbacks, in the agent's thread) ---------------------------
+    def _endpoint(self, kind: type) -> Any:
+        return next((e for e in self.endpoints if isinstance(e, kind)), None)
+
+    def mount_slew_started(self, event: SlewEvent) -> None:
+        if hasattr(self.executor, "on_started"):
+            self.executor.on_started(event)
+
+    def mount_slew_done(self, event: SlewEvent) -> None:
+        if hasattr(self.executor, "on_done"):
+            self.executor.on_done(event)
+
+    def mount_slew_failed(self, event: SlewEvent) -> None:
+        if hasattr(self.executor, "on_failed"):
+            self.executor.on_failed(event)
+
+    def mount_position(self, position: Position) -> None:
+        """Read by the console through ``TELESCOPE`` (the endpoint keeps the last position)."""
+
+    def weather_changed(self, change: SafetyChange) -> None:
+        """Unsafe, holding or unknown: the night is unsafe (held); safe: resume."""
+        self.weather_changes.append(
+            {"state": change.state.value, "previous": change.previous.value, "reasons": list(change.reasons),
+             "since": change.since}
+        )  # fmt: skip
+        self.set_weather_hold(None if change.safe else f"{change.state.value}: " + "; ".join(change.reasons))
+
+    def telescope(self, message: Message) -> dict[str, Any]:
+        """The Telescope panel: the executor (phase, target, events) and the mount endpoint."""
+        executor = self.executor
+        view = executor.describe() if hasattr(executor, "describe") else {"phase": "no executor"}
+        return {**view, "weather_hold": self.weather_hold, "weather_hold_since": self.weather_hold_since}
+
+    def weather(self, message: Message) -> dict[str, Any]:
+        """The Weather panel: the station endpoint (readings, safety, limits) and the hold."""
+        endpoint = self._endpoint(WeatherEndpoint)
+        return {
+            "station": None if endpoint is None else endpoint.describe(),
+            "hold": self.weather_hold,
+            "hold_since": self.weather_hold_since,
+            "changes": list(self.weather_changes),
+        }
 
     # --- planning -------------------------------------------------------------------------------------
     def _replan_now(self, reason: str) -> int:
@@ -214,6 +286,8 @@ class SchedulerAgent(Agent):
         )
         self._night_end = schedule.night_end
         self._fingerprint = self._requests_fingerprint()
+        if hasattr(self.executor, "arm"):
+            self.executor.arm()
         events.publish("schedule", store.schedule_view(schedule) or {})
         with self._saved_cond:
             self._saved_count += 1
@@ -249,7 +323,11 @@ class SchedulerAgent(Agent):
 
     def status(self) -> dict[str, Any]:
         view = super().status()
-        view["scheduler"] = {"planning": self.replanner.busy, "weather_hold": self.weather_hold}
+        view["scheduler"] = {
+            "planning": self.replanner.busy,
+            "weather_hold": self.weather_hold,
+            "executor": getattr(self.executor, "phase", None),
+        }
         return view
 
 
