@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 import re
-import selectors
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -76,6 +76,8 @@ class Pipeline:
         self.config = directory / "agents.ini"
         self.database = directory / "pyros.sqlite3"
         self.output: list[str] = []
+        self._ready = threading.Event()
+        self._reader: threading.Thread | None = None
 
     # --- lifecycle --------------------------------------------------------------------------------
     def start(self, timeout: float = 120.0) -> Pipeline:
@@ -95,7 +97,7 @@ class Pipeline:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        self._wait_output("agent(s) running", timeout)
+        self._wait_ready(timeout)
         return self
 
     def stop(self) -> None:
@@ -103,11 +105,14 @@ class Pipeline:
             if self.agents.poll() is None:
                 self.agents.send_signal(signal.SIGTERM)
             try:
-                self.agents.communicate(timeout=20)
+                self.agents.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.agents.kill()
-                self.agents.communicate(timeout=10)
+                self.agents.wait(timeout=10)
             self.agents = None
+        if self._reader is not None:
+            self._reader.join(10.0)
+            self._reader = None
         for server in (self.mount, self.station):
             if server is not None:
                 server.stop(5.0)
@@ -173,21 +178,23 @@ class Pipeline:
         if done.returncode != 0:
             raise RuntimeError(f"filling the queue failed: {done.stderr[-2000:]}")
 
-    def _wait_output(self, text: str, timeout: float) -> None:
+    def _read_output(self) -> None:
+        """The agents' output, kept (the last lines show in errors); never left unread in the pipe."""
         assert self.agents is not None and self.agents.stdout is not None
-        deadline = time.monotonic() + timeout
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.agents.stdout, selectors.EVENT_READ)
-            while time.monotonic() < deadline:
-                if not selector.select(max(0.0, deadline - time.monotonic())):
-                    break
-                line = self.agents.stdout.readline()
-                if not line:
-                    raise RuntimeError("runagents exited:\n" + "".join(self.output[-40:]))
-                self.output.append(line)
-                if text in line:
-                    return
-        raise RuntimeError(f"runagents did not print {text!r} within {timeout} s:\n" + "".join(self.output[-40:]))
+        for line in self.agents.stdout:
+            self.output.append(line)
+            if "agent(s) running" in line:
+                self._ready.set()
+        self._ready.set()  # exited: start() reports it
+
+    def _wait_ready(self, timeout: float) -> None:
+        assert self.agents is not None
+        self._reader = threading.Thread(target=self._read_output, name="runagents output")
+        self._reader.start()
+        if not self._ready.wait(timeout):
+            raise RuntimeError(f"runagents not running within {timeout} s:\n" + "".join(self.output[-40:]))
+        if self.agents.poll() is not None:
+            raise RuntimeError("runagents exited:\n" + "".join(self.output[-40:]))
 
     # --- what the tests do ------------------------------------------------------------------------
     def publish(self, ra: float, dec: float, trigger: str) -> float:
