@@ -27,7 +27,7 @@ from . import store
 from .models import ObservationRequest
 from .models import Slot as SlotRow
 from .mount import MountCallerError, MountEndpoint, SlewEvent
-from .planner import Slot
+from .planner import Slot, iso
 
 log = logging.getLogger("pyros.scheduler.executor")
 HISTORY = 20
@@ -214,7 +214,7 @@ class Executor:
                 "name": target.name,
                 "ra": target.ra,
                 "dec": target.dec,
-                "end": store._iso(target.end),
+                "end": iso(target.end),
                 "alert_id": target.alert_id,
             },
             "history": list(self.history),
