@@ -192,3 +192,38 @@ def test_lost_weather_data_parks_the_mount(
     assert station.stop(5.0)
     wait_until(lambda: mount_server.system.mount.state is MountState.PARKED, "parked after the data loss", 10)
     assert a.weather_hold is not None and "no weather data" in a.weather_hold
+
+
+def test_slots_end_done_and_the_next_one_follows(
+    agent: Callable[..., SchedulerAgent], mount_server: Server, site: tuple[dict[str, Any], float], settings: Any
+) -> None:
+    settings.PYROS_PLANNER_STEP = 1.0
+    settings.PYROS_SETTLE_TIME = 0.0
+    settings.PYROS_SLEW_RATE = 30.0
+    a = agent(weather=False)
+    first = ObservationRequest.objects.create(name="first", ra=(site[1] - 5) % 360, dec=-5.0, duration=3, priority=3)
+    second = ObservationRequest.objects.create(name="second", ra=(site[1] + 5) % 360, dec=5.0, duration=3, priority=4)
+    _send("Compute schedule")
+    assert a.wait_plans_saved(2, WAIT)
+    wait_until(lambda: _on(mount_server, second.ra, 5.0), "the mount on the second slot's target")
+    wait_until(lambda: ObservationRequest.objects.get(pk=second.pk).state == "done", "the second slot done")
+    assert ObservationRequest.objects.get(pk=first.pk).state == "done"
+    events = [(e["event"], e["detail"]) for e in _send("TELESCOPE")["history"]]
+    assert [e for e, _ in events if e in ("goto", "slot done")] == ["goto", "slot done", "goto", "slot done"]
+    assert set(SlotRow.objects.filter(request__in=[first, second]).values_list("state", flat=True)) == {"done"}
+
+
+def test_refused_goto_fails_the_request(
+    agent: Callable[..., SchedulerAgent], mount_server: Server, site: tuple[dict[str, Any], float]
+) -> None:
+    a = agent(weather=False)
+    assert mount_server.l_address is not None
+    with socket.create_connection(mount_server.l_address, timeout=5) as sock:  # the horizon at 89 deg
+        sock.sendall(b"$set_rates:30,60,89%%%%%")
+        assert sock.recv(100).startswith(b"$ok")
+    reply = _send("NEW_ALERT", _alert((site[1] + 8.0) % 360.0, 801))
+    assert reply["interrupt"] is True
+    wait_until(lambda: _phase(a) == "idle", "the executor idle after the refusal")
+    events = [(e["event"], e["detail"]) for e in _send("TELESCOPE")["history"]]
+    assert ("goto failed", "goto refused (1): Object Below Horizon") in events
+    assert ObservationRequest.objects.get(pk=reply["request"]).state == "failed"
