@@ -19,6 +19,8 @@ from simulators.server import Server, ThreadingTCPServer, ThreadingUDPServer
 
 from .test_executor import _alert, wait_until
 from .test_executor import site as site
+from .test_views import ARGS, CHROMIUM
+from .test_views import browser_env as browser_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -104,3 +106,41 @@ def test_telescope_and_weather_pages(
     assert "execution held since" in page
     telescope = viewer.get("/telescope/").content.decode()
     assert 'class="hold"' in telescope
+
+
+@pytest.mark.browser
+def test_telescope_panel_in_a_real_browser(
+    browser_env: None,
+    live_server: Any,
+    django_user_model: Any,
+    running: tuple[SchedulerAgent, Server, Server],
+    site: tuple[dict[str, Any], float],
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    agent = running[0]
+    wait_until(lambda: agent.weather_hold is None, "safe weather")
+    assert Sender.send_to("scheduler", "NEW_ALERT", _alert((site[1] + 5.0) % 360.0, 702), timeout=10)["interrupt"]
+    wait_until(lambda: (Sender.send_to("scheduler", "TELESCOPE")["mount"]["position"] or {}).get("ra_deg"), "position")
+    django_user_model.objects.create_user("viewer", password="pw-12345")
+    client = Client()
+    client.login(username="viewer", password="pw-12345")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            context = browser.new_context()
+            context.add_cookies(
+                [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+            )
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+            page.goto(live_server.url + "/telescope/")
+            for cls in ("mount", "target"):
+                box = page.locator(f"svg#sky g.{cls}").bounding_box()
+                assert box is not None and box["width"] > 5, (cls, box)
+            expect(page.locator("#slot")).to_contain_text("ToO SWIFT 702")
+            page.goto(live_server.url + "/weather/")
+            expect(page.locator("#readings tbody tr")).to_have_count(6)
+            expect(page.locator("#state")).to_contain_text("safe")
+        finally:
+            browser.close()
