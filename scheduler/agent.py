@@ -201,13 +201,13 @@ class SchedulerAgent(Agent):
         executor parks the mount at the start of a hold and goes back to the schedule at its end."""
         was = self.weather_hold
         self.weather_hold = reason
+        executor = self.executor
+        if reason is not None and hasattr(executor, "suspend"):
+            executor.suspend(reason)  # again on a new reason: parks a mount not parked yet
         if (was is None) == (reason is None):
             return
         self.weather_hold_since = time.time()
-        executor = self.executor
-        if reason is not None and hasattr(executor, "suspend"):
-            executor.suspend(reason)
-        elif reason is None and hasattr(executor, "resume"):
+        if reason is None and hasattr(executor, "resume"):
             executor.resume()
             self._replan_now("weather safe again")  # what the hold interrupted is planned again
         events.publish("weather", {"hold": reason, "since": self.weather_hold_since})
@@ -229,7 +229,8 @@ class SchedulerAgent(Agent):
             self.executor.on_failed(event)
 
     def mount_position(self, position: Position) -> None:
-        """Read by the console through ``TELESCOPE`` (the endpoint keeps the last position)."""
+        if hasattr(self.executor, "on_position"):
+            self.executor.on_position(position)
 
     def weather_changed(self, change: SafetyChange) -> None:
         """Unsafe, holding or unknown: the night is unsafe (held); safe: resume."""

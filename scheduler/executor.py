@@ -26,7 +26,7 @@ from django.db import DatabaseError
 from . import store
 from .models import ObservationRequest
 from .models import Slot as SlotRow
-from .mount import MountCallerError, MountEndpoint, SlewEvent
+from .mount import MountCallerError, MountEndpoint, Position, SlewEvent
 from .planner import Slot, iso
 
 log = logging.getLogger("pyros.scheduler.executor")
@@ -122,6 +122,9 @@ class Executor:
     def _goto(self, target: Target) -> None:
         if self.mount is None:
             return
+        previous = self.target
+        if previous is not None and previous.request_id != target.request_id:
+            _finish(previous.request_id, SlotRow.State.ABORTED, ObservationRequest.State.PENDING)
         try:
             self.operation = self.mount.goto(target.ra, target.dec)
         except MountCallerError as exc:
@@ -140,7 +143,8 @@ class Executor:
 
     # --- weather ----------------------------------------------------------------------------------
     def suspend(self, reason: str) -> None:
-        """Bad weather: park now, leave the slot under way (its request is planned again), wait."""
+        """Bad weather: park now, leave the slot under way (its request is planned again), wait.
+        Called again while held (a new reason) it only parks a mount that is not parked yet."""
         self.hold = reason
         for timer in (self._start_timer, self._end_timer):
             _cancel(timer)
@@ -148,7 +152,10 @@ class Executor:
         if self.target is not None:
             _finish(self.target.request_id, SlotRow.State.ABORTED, ObservationRequest.State.PENDING)
         self.target = None
-        if self.mount is None:
+        self._park()
+
+    def _park(self) -> None:
+        if self.mount is None or self.phase in ("parking", "parked"):
             return
         try:
             self.operation = self.mount.park()
@@ -156,7 +163,7 @@ class Executor:
             self._note("park refused", str(exc))
             return
         self.phase = "parking"
-        self._note("park", reason)
+        self._note("park", self.hold or "")
 
     def resume(self) -> None:
         """The weather is safe again (after its hold time): back to the schedule."""
@@ -167,6 +174,11 @@ class Executor:
         self.arm()
 
     # --- the mount's events (agent thread) --------------------------------------------------------
+    def on_position(self, position: Position) -> None:
+        """The mount answers (again): a hold whose park could not be sent (not connected) parks now."""
+        if self.hold is not None:
+            self._park()
+
     def on_started(self, event: SlewEvent) -> None:
         if event.operation == self.operation:
             self._note(f"{event.kind} started", "")

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import scheduler.mount.codec as codec
 from common.config import AgentAddress
 from common.sender import Sender
 from scheduler.agent import SchedulerAgent
@@ -227,3 +228,21 @@ def test_refused_goto_fails_the_request(
     events = [(e["event"], e["detail"]) for e in _send("TELESCOPE")["history"]]
     assert ("goto failed", "goto refused (1): Object Below Horizon") in events
     assert ObservationRequest.objects.get(pk=reply["request"]).state == "failed"
+
+
+def test_unsafe_from_the_start_parks_a_mount_left_pointing(
+    agent: Callable[..., SchedulerAgent], mount_server: Server, station: Server, site: tuple[dict[str, Any], float]
+) -> None:
+    _write(station, "sm01", 25.0)
+    ra = (site[1] + 8.0) % 360.0
+    assert mount_server.l_address is not None
+    with socket.create_connection(mount_server.l_address, timeout=5) as sock:  # someone else slewed it
+        sock.sendall(b"".join(c.wire for c in (codec.set_target_ra(ra), codec.set_target_dec(-5.0), codec.goto())))
+        replies = b""
+        while len(replies) < 3:
+            replies += sock.recv(10)
+        assert replies == b"110"
+    wait_until(lambda: _on(mount_server, ra, -5.0), "the mount pointing before the agent starts", timeout=10)
+    a = agent()
+    wait_until(lambda: mount_server.system.mount.state is MountState.PARKED, "parked on the first reading", 10)
+    assert a.weather_hold is not None and a.weather_hold.startswith("unsafe: wind 25")
