@@ -123,14 +123,14 @@ class Executor:
         if self.mount is None:
             return
         previous = self.target
-        if previous is not None and previous.request_id != target.request_id:
-            _finish(previous.request_id, SlotRow.State.ABORTED, ObservationRequest.State.PENDING)
         try:
-            self.operation = self.mount.goto(target.ra, target.dec)
+            self.operation = self.mount.goto(target.ra, target.dec)  # first: the mount before the books
         except MountCallerError as exc:
             self._note("goto refused", str(exc))
             _finish(target.request_id, SlotRow.State.ABORTED, ObservationRequest.State.FAILED)
             return
+        if previous is not None and previous.request_id != target.request_id:
+            _finish(previous.request_id, SlotRow.State.ABORTED, ObservationRequest.State.PENDING)
         self.target, self.phase = target, "slewing"
         self._set_end_timer(target.end)
         self._note("goto", f"{target.name} RA {target.ra:.4f} Dec {target.dec:+.4f}")
