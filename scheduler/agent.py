@@ -358,7 +358,8 @@ def _running_slot(now: datetime) -> SlotRow | None:
     if schedule is None:
         return None
     slots = schedule.slots.select_related("request").filter(start__lte=now, end__gt=now)
-    return slots.filter(state__in=["observing", "planned"]).exclude(request__state="cancelled").first()
+    live = slots.filter(state__in=["observing", "planned"])
+    return live.exclude(request__state__in=["cancelled", "done", "failed"]).first()
 
 
 def _abort(slot: SlotRow) -> None:

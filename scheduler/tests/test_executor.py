@@ -23,7 +23,7 @@ from simulators import mount, weather_station
 from simulators.mount import MountState
 from simulators.server import Server, ThreadingTCPServer, ThreadingUDPServer
 
-from .test_agent import _midnight_site
+from .test_agent import _midnight_site, _running
 
 pytestmark = pytest.mark.django_db(transaction=True)
 WAIT = 30.0
@@ -246,3 +246,13 @@ def test_unsafe_from_the_start_parks_a_mount_left_pointing(
     a = agent()
     wait_until(lambda: mount_server.system.mount.state is MountState.PARKED, "parked on the first reading", 10)
     assert a.weather_hold is not None and a.weather_hold.startswith("unsafe: wind 25")
+
+
+def test_a_done_request_does_not_hold_the_telescope(
+    agent: Callable[..., SchedulerAgent], site: tuple[dict[str, Any], float]
+) -> None:
+    agent(weather=False)
+    running = _running(site[1], ra_offset=20.0, priority=1, alert_id=7)  # a ToO: equal rank blocks
+    ObservationRequest.objects.filter(pk=running.request_id).update(state="done")  # but it was observed
+    reply = _send("NEW_ALERT", _alert((site[1] + 8.0) % 360.0, 901))
+    assert (reply["interrupt"], reply["reason"]) == (True, "telescope idle"), reply
