@@ -19,6 +19,10 @@ DEFAULTS: dict[str, Any] = {
     "PYROS_RESTART_BACKOFF_BASE": 1.0,
     "PYROS_RESTART_BACKOFF_MAX": 30.0,
     "PYROS_RESTART_LIMIT": 5,
+    # native endpoint limits (common/transport/native.py)
+    "PYROS_MAX_CONNECTIONS": 256,
+    "PYROS_IDLE_TIMEOUT": 300.0,
+    "PYROS_MAX_OUTPUT": 16 * 1024 * 1024,
 }
 
 _cache: dict[str, Any] = {}

@@ -29,7 +29,16 @@ from .exceptions import (
     RemoteHandlerError,
     UnknownMessageError,
 )
-from .protocol import ERROR, NOTIFY, REQUEST, Message, MessageDecoder, ProtocolError, frame_message
+from .protocol import (
+    ERROR,
+    NOTIFY,
+    REQUEST,
+    Message,
+    MessageDecoder,
+    OversizedMessageError,
+    ProtocolError,
+    frame_message,
+)
 from .protocol.framing import DEFAULT_MAX_FRAME_SIZE
 
 _ids = itertools.count(1)
@@ -228,7 +237,7 @@ def _build(message: str, params: dict[str, Any] | None, sender: str | None, kind
 def _frame(message: Message) -> bytes:
     try:
         return frame_message(message, setting("PYROS_MAX_FRAME_SIZE"))
-    except ProtocolError as exc:
+    except OversizedMessageError as exc:
         raise InvalidMessageError(f"message {message.type!r} is too large: {exc}") from None
     except (TypeError, ValueError) as exc:
         raise InvalidMessageError(f"params of {message.type!r} cannot be sent as JSON: {exc}") from None

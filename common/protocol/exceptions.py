@@ -1,4 +1,11 @@
-"""Errors raised by the sans-IO codecs: all are errors of the peer (what came off the wire)."""
+"""Errors raised by the sans-IO codecs, in two families (model: h11's Remote/LocalProtocolError):
+
+- :class:`ProtocolError` (alias :data:`RemoteProtocolError`): the *peer* sent something this codec
+  cannot accept (what came off the wire). Transports answer it with an error frame and close.
+- :class:`LocalProtocolError` (a ``ValueError``, *not* a ``ProtocolError``): *we* (the caller) asked
+  to encode something the wire cannot carry: a frame over the limit, nesting deeper than the peer's
+  decoder accepts, a value JSON/XML cannot hold. Nothing was written; the connection is fine.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,29 @@ class ProtocolError(Exception):
     """The peer sent something this codec cannot accept."""
 
 
+RemoteProtocolError = ProtocolError
+
+
+class LocalProtocolError(ValueError):
+    """What the caller asked to send cannot be encoded (nothing was written). An error of the caller."""
+
+
+class OversizedMessageError(LocalProtocolError):
+    """The encoded payload is over the frame limit (the one the peer's decoder enforces)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"frame of {size} bytes exceeds the limit of {limit} bytes")
+        self.size = size
+        self.limit = limit
+
+
+class UnencodableMessageError(LocalProtocolError):
+    """A value the native JSON cannot carry: nesting deeper than the decoder accepts, a cycle, NaN,
+    a set or an object."""
+
+
 class FrameTooLargeError(ProtocolError):
-    """A frame announces (or a caller tries to send) more payload than allowed."""
+    """A frame header from the peer announces more payload than allowed."""
 
     def __init__(self, size: int, limit: int) -> None:
         super().__init__(f"frame of {size} bytes exceeds the limit of {limit} bytes")
@@ -72,13 +100,13 @@ class PymasepHandshakeError(PymasepError):
     """The first frame of a pymasep connection is not a usable hello (empty, not UTF-8, ``BYE``)."""
 
 
-class PymasepEncodeError(ValueError):
+class PymasepEncodeError(LocalProtocolError):
     """A value the pymasep XML cannot carry (an error of the caller, not of the peer): a type outside
     int/float/bool/None/str/list/tuple/set/dict, a non-str dict key, characters XML 1.0 cannot hold,
     nesting too deep or cyclic. A ``ValueError``, so that code catching encoding errors sees it."""
 
 
-class PymasepFrameTooLargeError(FrameTooLargeError, ValueError):
+class PymasepFrameTooLargeError(OversizedMessageError):
     """A payload over what a pymasep frame can carry (65,535 bytes: the u16 length), refused before
     anything is written."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from .exceptions import FrameTooLargeError
+from .exceptions import FrameTooLargeError, OversizedMessageError
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,12 @@ DEFAULT_MAX_FRAME_SIZE = 1024 * 1024
 def encode_frame(payload: bytes, header: Header = U32_BE, max_size: int | None = None) -> bytes:
     """Return header + payload as one bytes object (to be written with one call).
 
-    Raises :class:`FrameTooLargeError` when the payload exceeds ``max_size`` or what the header
-    can express.
+    Raises :class:`OversizedMessageError` (an error of the caller, not a ``ProtocolError``) when
+    the payload exceeds ``max_size`` or what the header can express.
     """
     limit = header.max_length if max_size is None else min(max_size, header.max_length)
     if len(payload) > limit:
-        raise FrameTooLargeError(len(payload), limit)
+        raise OversizedMessageError(len(payload), limit)
     return struct.pack(header.fmt, len(payload)) + payload
 
 
@@ -85,6 +85,11 @@ class FrameDecoder:
             del self._buf[: self._pos]
             self._pos = 0
         self._buf += data
+
+    def clear(self) -> None:
+        """Drop buffered input (the connection is closing; memory is returned now)."""
+        self._buf = bytearray()
+        self._pos = 0
 
     def next_frame(self) -> bytes | None:
         if self._broken is not None:

@@ -7,6 +7,13 @@ On the wire a message is one frame (``framing.U32_BE``) whose payload is a UTF-8
 ``kind`` is ``request`` (a reply is expected), ``notify`` (no reply), ``reply`` (``params`` holds
 ``{"result": ...}``) or ``error`` (``params`` holds ``{"error": <kind>, "message": <text>}`` plus
 details). A reply carries the id of the request it answers.
+
+Limits agree both ways (what can be decoded can be encoded back, and we never send what the peer's
+decoder refuses): a message nests at most :data:`MAX_DEPTH` containers (the message object itself is
+level 1, ``params`` level 2) and a frame carries at most the size the decoder was given. Decoding
+over a limit raises :class:`MalformedMessageError`/:class:`FrameTooLargeError` (the peer's fault);
+encoding over it raises :class:`UnencodableMessageError`/:class:`OversizedMessageError` (ours; both
+``ValueError``, not ``ProtocolError``).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from .exceptions import MalformedMessageError
+from .exceptions import MalformedMessageError, UnencodableMessageError
 from .framing import DEFAULT_MAX_FRAME_SIZE, U32_BE, FrameDecoder, encode_frame
 
 REQUEST = "request"
@@ -25,6 +32,8 @@ NOTIFY = "notify"
 REPLY = "reply"
 ERROR = "error"
 KINDS = frozenset({REQUEST, NOTIFY, REPLY, ERROR})
+
+MAX_DEPTH = 64  # containers, counting the message object itself (params: level 2)
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 # Decoding with orjson: strict RFC 8259 (no NaN/Infinity literals, no lone surrogates) and fast.
@@ -77,18 +86,43 @@ def require_message(obj: Any) -> Message:
     return Message(mtype, params, mid, sender, kind)
 
 
+def too_deep(obj: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``obj`` nests more than ``limit`` containers (dict/list/tuple); iterative, no recursion."""
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list, tuple)))
+    return False
+
+
+def _brackets(data: bytes) -> int:
+    """An upper bound of the nesting of a JSON text (every container opens with one of these)."""
+    return data.count(b"{") + data.count(b"[")
+
+
 def encode_message(message: Message) -> bytes:
-    """JSON payload of ``message`` (no frame header). Raises ``ValueError``/``TypeError`` for params
-    JSON cannot carry (NaN, sets, objects)."""
-    return _dumps(
-        {
-            "kind": message.kind,
-            "id": message.id,
-            "type": message.type,
-            "params": message.params,
-            "sender": message.sender,
-        }
-    ).encode()
+    """JSON payload of ``message`` (no frame header). Raises :class:`UnencodableMessageError` (a
+    ``ValueError``) for params JSON cannot carry (NaN, cycles, nesting over :data:`MAX_DEPTH`) and
+    ``TypeError`` for values of other types (sets, objects)."""
+    obj = {
+        "kind": message.kind,
+        "id": message.id,
+        "type": message.type,
+        "params": message.params,
+        "sender": message.sender,
+    }
+    try:
+        data = _dumps(obj).encode()
+    except RecursionError:
+        raise UnencodableMessageError(f"params nest deeper than {MAX_DEPTH} levels (or are cyclic)") from None
+    except ValueError as exc:
+        raise UnencodableMessageError(str(exc)) from None
+    if _brackets(data) > MAX_DEPTH and too_deep(obj):
+        raise UnencodableMessageError(f"params nest deeper than {MAX_DEPTH} levels")
+    return data
 
 
 def decode_message(payload: bytes) -> Message:
@@ -97,9 +131,11 @@ def decode_message(payload: bytes) -> Message:
     except orjson.JSONDecodeError as exc:
         if "utf-8" in str(exc).lower():
             raise MalformedMessageError(f"payload is not UTF-8: {exc}") from None
-        if "depth limit" in str(exc):
-            raise MalformedMessageError(f"payload nests too deeply: {exc}") from None
+        if "depth limit" in str(exc) or "recursion" in str(exc).lower():
+            raise MalformedMessageError(f"payload nests deeper than {MAX_DEPTH} levels") from None
         raise MalformedMessageError(f"payload is not JSON: {exc}") from None
+    if _brackets(payload) > MAX_DEPTH and too_deep(obj):
+        raise MalformedMessageError(f"payload nests deeper than {MAX_DEPTH} levels")
     return require_message(obj)
 
 

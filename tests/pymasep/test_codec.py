@@ -10,7 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from common.protocol import FrameTooLargeError, ProtocolError, PymasepDecodeError, PymasepEncodeError
+from common.protocol import (
+    FrameTooLargeError,
+    OversizedMessageError,
+    ProtocolError,
+    PymasepDecodeError,
+    PymasepEncodeError,
+)
 from common.protocol.pymasep import (
     BYE,
     Frame,
@@ -345,7 +351,7 @@ def test_encode_value_scalar() -> None:
 # --- frames -----------------------------------------------------------------------------------------
 def test_frame_over_65535_bytes_is_refused_on_send() -> None:
     assert len(frame(b"x" * 65535)) == 65537
-    with pytest.raises(FrameTooLargeError, match="65536 bytes exceeds the limit of 65535"):
+    with pytest.raises(OversizedMessageError, match="65536 bytes exceeds the limit of 65535"):
         frame(b"x" * 65536)
     with pytest.raises(ValueError, match="exceeds"):
         Frame(b"x" * 70000).to_bytes()

@@ -6,7 +6,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from common.protocol import U16_LE, U32_BE, FrameDecoder, FrameTooLargeError, encode_frame
+from common.protocol import (
+    U16_LE,
+    U32_BE,
+    FrameDecoder,
+    FrameTooLargeError,
+    LocalProtocolError,
+    OversizedMessageError,
+    ProtocolError,
+    encode_frame,
+)
 
 
 @pytest.mark.parametrize("header", [pytest.param(U32_BE, id="u32-be"), pytest.param(U16_LE, id="u16-le")])
@@ -39,10 +48,17 @@ def test_oversized_frame_is_refused_after_earlier_frames_are_handed_out():
 
 
 def test_encoder_refuses_what_the_header_cannot_carry():
-    with pytest.raises(FrameTooLargeError, match="65536 bytes exceeds the limit of 65535"):
+    with pytest.raises(OversizedMessageError, match="65536 bytes exceeds the limit of 65535"):
         encode_frame(b"x" * 65536, U16_LE)
-    with pytest.raises(FrameTooLargeError):
+    with pytest.raises(OversizedMessageError):
         encode_frame(b"x" * 11, U32_BE, max_size=10)
+
+
+def test_oversized_frame_of_ours_is_an_error_of_the_caller_not_of_the_peer():
+    with pytest.raises(ValueError) as caught:
+        encode_frame(b"x" * 11, U32_BE, max_size=10)
+    assert not isinstance(caught.value, ProtocolError)
+    assert isinstance(caught.value, LocalProtocolError)
 
 
 def test_oversized_header_is_refused_before_its_body_arrives():
