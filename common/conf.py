@@ -23,6 +23,11 @@ DEFAULTS: dict[str, Any] = {
     "PYROS_MAX_CONNECTIONS": 256,
     "PYROS_IDLE_TIMEOUT": 300.0,
     "PYROS_MAX_OUTPUT": 16 * 1024 * 1024,
+    # web (common/parsers.py, common/retention.py)
+    "PYROS_MAX_BODY_SIZE": 4 * 1024 * 1024,
+    "PYROS_MESSAGE_LOG_MAX_AGE_DAYS": 30.0,
+    "PYROS_MESSAGE_LOG_MAX_ROWS": 100_000,
+    "PYROS_MESSAGE_LOG_PRUNE_INTERVAL": 60.0,
 }
 
 _cache: dict[str, Any] = {}

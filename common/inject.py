@@ -26,6 +26,7 @@ from .exceptions import (
     UnknownAgentError,
 )
 from .models import MessageLog
+from .retention import maybe_prune
 from .sender import Sender
 
 log = logging.getLogger("pyros.inject")
@@ -105,6 +106,7 @@ def inject(
         outcome=result.outcome,
     )
     result.log_id = entry.pk
+    maybe_prune()
     return result
 
 
