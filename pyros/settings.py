@@ -123,9 +123,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Agent threads and the web server write concurrently: wait for the lock rather than fail.
     # WAL lets readers and the writer work at once, and synchronous=NORMAL skips an fsync per commit
     # (still durable across application crashes; the last transactions may be lost on power loss).
+    # IMMEDIATE: a transaction takes the write lock when it begins (waiting up to the timeout), so a
+    # read-then-write transaction (update_or_create) never fails at once with "database is locked"
+    # when another process wrote in between (SQLite cannot upgrade a stale read snapshot).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         timeout=20,
         init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        transaction_mode="IMMEDIATE",
     )
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
