@@ -289,6 +289,10 @@ NETNODE_OUTBOX_SIZE = 10000
 NETNODE_OUTBOX_TIMEOUT = 10.0
 # Message ids remembered per node to drop repeated copies (a handler runs once per message).
 NETNODE_SEEN_IDS = 10000
+# Peer identities a router/Station remembers (to route replies directly): at most this many, each
+# for this long after it was last heard from (common/transport/zmq_senders.py).
+NETNODE_MAX_SENDERS = 10000
+NETNODE_SENDER_TTL = 3600.0
 # ZMQ high-water marks (messages queued per socket); a peer sending a larger frame is disconnected.
 NETNODE_HWM = 100000
 NETNODE_MAX_MESSAGE_SIZE = 64 * 1024 * 1024

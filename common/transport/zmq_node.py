@@ -31,6 +31,7 @@ from ..protocol.netnode import (
     node_frames,
 )
 from .zmq_loop import ZmqLoop
+from .zmq_senders import RecentSenders
 from .zmq_stream import NetStream, StreamQueue
 from .zmq_support import Call, Pending, SeenIds, WorkerPool, log, loopback, setting
 
@@ -73,7 +74,7 @@ class Net_Node(ZmqLoop):  # autopilot's name
         self.listens: dict[str, Listen] = {CONFIRM: self.l_confirm}
         self.listens.update(listens)
         self.on_message = on_message
-        self.senders: dict[bytes, str] = {}
+        self.senders = RecentSenders(int(setting("NETNODE_MAX_SENDERS")), float(setting("NETNODE_SENDER_TTL")))
         self.streams: dict[str, threading.Thread] = {}
         self._streams: list[NetStream] = []
         self.msg_counter = itertools.count()
@@ -162,9 +163,7 @@ class Net_Node(ZmqLoop):  # autopilot's name
     # --- receiving (I/O thread) ---------------------------------------------------------------------
     def on_frames(self, tag: str, frames: list[bytes]) -> None:
         if tag == ROUTER:
-            identity = frames[0]
-            if identity not in self.senders:
-                self.senders[identity] = ""
+            self.senders.add(frames[0])
         body = frames[-1]
         if body == PING:
             if tag == ROUTER:
