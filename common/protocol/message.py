@@ -34,6 +34,7 @@ ERROR = "error"
 KINDS = frozenset({REQUEST, NOTIFY, REPLY, ERROR})
 
 MAX_DEPTH = 64  # containers, counting the message object itself (params: level 2)
+MAX_TYPE_LENGTH = 255  # characters of ``type`` (both ways): every reply echoes it
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 # Decoding with orjson: strict RFC 8259 (no NaN/Infinity literals, no lone surrogates) and fast.
@@ -72,6 +73,8 @@ def require_message(obj: Any) -> Message:
     mtype = obj.get("type")
     if not isinstance(mtype, str) or not mtype:
         raise MalformedMessageError("'type' must be a non-empty string")
+    if len(mtype) > MAX_TYPE_LENGTH:
+        raise MalformedMessageError(f"'type' of {len(mtype)} characters exceeds the limit of {MAX_TYPE_LENGTH}")
     params = obj.get("params", {})
     if params is None:
         params = {}
@@ -107,6 +110,8 @@ def encode_message(message: Message) -> bytes:
     """JSON payload of ``message`` (no frame header). Raises :class:`UnencodableMessageError` (a
     ``ValueError``) for params JSON cannot carry (NaN, cycles, nesting over :data:`MAX_DEPTH`) and
     ``TypeError`` for values of other types (sets, objects)."""
+    if len(message.type) > MAX_TYPE_LENGTH:
+        raise UnencodableMessageError(f"type of {len(message.type)} characters exceeds the limit of {MAX_TYPE_LENGTH}")
     obj = {
         "kind": message.kind,
         "id": message.id,

@@ -165,3 +165,14 @@ def test_cyclic_and_nan_params_are_errors_of_the_caller():
 def test_brackets_inside_strings_do_not_count_as_depth():
     message = Message("A", {"s": "[{" * 10_000}, 1)
     assert decode_message(encode_message(message)) == message
+
+
+def test_type_length_limit_agrees_both_ways():
+    from common.protocol.message import MAX_TYPE_LENGTH
+
+    longest = Message("t" * MAX_TYPE_LENGTH, {}, 1)
+    assert decode_message(encode_message(longest)) == longest
+    with pytest.raises(UnencodableMessageError, match="exceeds the limit"):
+        encode_message(Message("t" * (MAX_TYPE_LENGTH + 1)))
+    with pytest.raises(MalformedMessageError, match="exceeds the limit"):
+        decode_message(json.dumps({"type": "t" * (MAX_TYPE_LENGTH + 1)}).encode())
