@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -19,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
+from .conf import setting
 from .inject import InjectResult, inject
 from .models import AgentStatus, MessageLog
 from .permissions import can_inject
@@ -44,7 +44,7 @@ class SendMessageForm(forms.Form):
     def __init__(self, *args: Any, agents: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agent"].choices = [(name, name) for name in agents]
-        self.fields["timeout"].max_value = float(getattr(settings, "PYROS_INJECT_MAX_TIMEOUT", 60.0))
+        self.fields["timeout"].max_value = float(setting("PYROS_INJECT_MAX_TIMEOUT"))
 
     def clean_params(self) -> dict[str, Any]:
         params = self.cleaned_data.get("params")

@@ -1,4 +1,4 @@
-"""The pyros agent: one thread, one inbox, dispatch through ``actions_by_message``.
+"""The pyros agent: one thread, one inbox, timers, dispatch through ``actions_by_message``.
 
 A subclass names itself, declares its messages and maps them to methods::
 
@@ -12,12 +12,17 @@ A subclass names itself, declares its messages and maps them to methods::
         def observation_finished(self, message):
             return {"ack": message.params.get("id")}
 
-``start()`` starts the agent's thread: it binds the agent's endpoints (the native TCP endpoint at
-the address of its section in ``pyros_agent_config.ini``, plus any extra endpoint the section
-configures), runs ``work()``, then serves messages through ``receive()`` and
-``analyze_message()`` until ``stop()`` or the ``SHUTDOWN`` message; ``shutdown()`` then runs in
-the agent's thread. A handler's return value is the reply; a handler that raises produces an error
-reply (and is counted), never a dead agent.
+``start()`` starts the agent's thread: it binds the native TCP endpoint (the address of the agent's
+section in ``pyros_agent_config.ini``), starts the endpoints that section configures (see
+:mod:`common.endpoints`) and those given to :meth:`Agent.add_endpoint`, runs ``work()``, then serves
+messages through ``receive()`` and ``analyze_message()`` until ``stop()`` or ``SHUTDOWN``;
+``shutdown()`` then runs in the agent's thread. A handler's return value is the reply; a handler that
+raises produces an error reply (and is counted), never a dead agent.
+
+Other threads reach the agent's thread only through :meth:`Agent.call_soon`; :meth:`Agent.call_later`
+and :meth:`Agent.call_every` run callbacks on time, driven by the agent's own loop (its ``select``
+timeout). Handlers, callbacks and timers run with Django's database hygiene (:mod:`common.dbhygiene`).
+The agent knows no dialect.
 """
 
 from __future__ import annotations
@@ -32,13 +37,17 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from queue import SimpleQueue
-from typing import Any, Protocol
+from typing import Any
 
-from . import directory
+from . import directory, endpoints
 from .conf import setting
 from .config import AgentAddress, load_config
-from .ivy_agent import IvyAgentMixin  # Ivy bus: bind_ivy / send_ivy (issue 4)
+from .dbhygiene import tidy_connections
+from .endpoints import Endpoint
+from .exceptions import UnknownMessageTypeError
 from .protocol import Message
+from .states import AgentState
+from .timers import TimerHandle, TimerQueue
 from .transport.native import FrameConnection, NativeEndpoint
 from .transport.wake import Waker
 
@@ -47,30 +56,12 @@ log = logging.getLogger("pyros.agent")
 Handler = Callable[[Message], Any]
 Reply = Callable[[Message], None]
 Listener = Callable[["Agent", str], None]
-
-# Agent states.
-STARTING = "starting"
-RUNNING = "running"
-STOPPED = "stopped"
-CRASHED = "crashed"
-PORT_IN_USE = "port in use"
-
-
-class Endpoint(Protocol):
-    """Something that feeds an agent's inbox (native TCP, Ivy bus, pymasep, Net_Node ...)."""
-
-    name: str
-
-    def start(self) -> None: ...
-
-    def stop(self, timeout: float = 5.0) -> None: ...
-
-    def describe(self) -> dict[str, Any]: ...
+Callback = Callable[..., Any]
 
 
 @dataclass(slots=True)
 class Envelope:
-    """An inbound message and where its reply goes (``reply`` is None when none is wanted)."""
+    """An inbound native message and where its reply goes (``reply`` is None when none is wanted)."""
 
     message: Message
     reply: Reply | None = None
@@ -78,22 +69,32 @@ class Envelope:
 
 
 @dataclass(slots=True)
+class Call:
+    """A callback queued by ``call_soon`` (``cancel()`` before it runs to drop it)."""
+
+    callback: Callback
+    args: tuple[Any, ...]
+    cancelled: bool = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+@dataclass(slots=True)
 class AgentStats:
-    state: str = STOPPED
+    state: AgentState = AgentState.STOPPED
     started_at: float | None = None
-    messages_handled: int = 0
-    errors: int = 0
+    ended_at: float | None = None
+    messages_handled: int = 0  # work: the agent's own messages and endpoint actions
+    routine_handled: int = 0  # STATUS and PING (polls, monitoring): not work
+    unknown_messages: int = 0  # messages the agent does not know (the caller's error)
+    errors: int = 0  # handlers, callbacks and timers that raised; replies that could not be sent
     last_message: str | None = None
     last_message_at: float | None = None
     last_error: str | None = None
 
 
-# Extra endpoints: callables (agent, address) -> Endpoint | None, registered by the dialect
-# integrations (Ivy, pymasep, Net_Node) in common/endpoints.py.
-EndpointFactory = Callable[["Agent", AgentAddress], "Endpoint | None"]
-
-
-class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
+class Agent:
     # Agent names (sections of pyros_agent_config.ini).
     ALERT_MANAGER = "alert_manager"
     SCHEDULER = "scheduler"
@@ -103,6 +104,7 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
     STATUS = "STATUS"
     PING = "PING"
     BUILTIN_MESSAGES = (STATUS, PING, SHUTDOWN)
+    ROUTINE_MESSAGES = frozenset({STATUS, PING})  # counted apart: they are not the agent's work
 
     def __init__(
         self,
@@ -117,19 +119,19 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
             raise ValueError("an agent needs a non-empty name")
         self.name = name
         self.actions_by_message: dict[str, Handler] = {}
-        # Built-in actions added by endpoints (e.g. "send this text on my Ivy bus"); the subclass's
-        # actions_by_message wins over them.
-        self.extra_actions: dict[str, Handler] = {}
+        self._endpoint_actions: dict[str, Handler] = {}
         self._address = address
         self._config_path = config_path
         self.max_frame_size = max_frame_size or setting("PYROS_MAX_FRAME_SIZE")
         self.frame_timeout = frame_timeout or setting("PYROS_FRAME_TIMEOUT")
         self.stats = AgentStats()
-        self.endpoints: list[Endpoint] = []
+        self.endpoints: list[Endpoint] = []  # the endpoints running now
+        self._given_endpoints: list[Endpoint] = []  # add_endpoint() before start: started at every start
         self.native: NativeEndpoint | None = None
         self.ready = threading.Event()
-        self._inbox: SimpleQueue[Envelope | None] = SimpleQueue()
+        self._inbox: SimpleQueue[Envelope | Call | None] = SimpleQueue()
         self._arrived: deque[Envelope] = deque()  # native messages read by the agent's own thread
+        self._timers = TimerQueue()
         self._selector: selectors.BaseSelector | None = None
         self._waker: Waker | None = None
         self._sleeping = False
@@ -140,10 +142,10 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
 
     # --- to override ----------------------------------------------------------------------------
     def work(self) -> None:
-        """Runs first in the agent's thread: non-blocking setup; may start helper threads."""
+        """Runs first in the agent's thread: non-blocking setup (endpoints, timers)."""
 
     def shutdown(self) -> None:
-        """Runs in the agent's thread when it stops: stop what ``work()`` started."""
+        """Runs in the agent's thread when it stops: undo what ``work()`` did outside the agent."""
 
     # --- lifecycle --------------------------------------------------------------------------------
     @property
@@ -161,11 +163,14 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
             return None
 
     @property
-    def state(self) -> str:
+    def state(self) -> AgentState:
         return self.stats.state
 
     def is_alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    def in_agent_thread(self) -> bool:
+        return self._thread is not None and threading.current_thread() is self._thread
 
     def start(self) -> None:
         """Start the agent's thread (idempotent: a running agent is left alone)."""
@@ -177,13 +182,13 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
             self._inbox = SimpleQueue()
             self._arrived.clear()
             self._waker = Waker()
-            self._set_state(STARTING)
+            self._set_state(AgentState.STARTING)
             self._thread = threading.Thread(target=self._run, name=f"agent-{self.name}", daemon=True)
             self._thread.start()
 
     def wait_ready(self, timeout: float = 5.0) -> bool:
         """Wait until the agent serves messages (or failed to start: see ``state``)."""
-        return self.ready.wait(timeout) and self.state == RUNNING
+        return self.ready.wait(timeout) and self.state == AgentState.RUNNING
 
     def stop(self, timeout: float = 5.0) -> None:
         """Ask the agent to stop and wait for its thread (``shutdown()`` runs in it)."""
@@ -201,6 +206,56 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
         """``listener(agent, event)`` is called on ``"state"`` changes and after each ``"message"``."""
         self._listeners.append(listener)
 
+    # --- work in the agent's thread -----------------------------------------------------------------
+    def call_soon(self, callback: Callback, *args: Any) -> Call:
+        """Run ``callback(*args)`` in the agent's thread, after what is already queued (thread-safe)."""
+        call = Call(callback, args)
+        self._inbox.put(call)
+        if self._sleeping:
+            self._wake()
+        return call
+
+    def call_later(self, delay: float, callback: Callback, *args: Any) -> TimerHandle:
+        """Run ``callback(*args)`` in the agent's thread in ``delay`` seconds (thread-safe)."""
+        return self._add_timer(delay, callback, args, None)
+
+    def call_every(self, interval: float, callback: Callback, *args: Any) -> TimerHandle:
+        """Run ``callback(*args)`` in the agent's thread every ``interval`` seconds, first after one
+        interval; deadlines stay on the grid (no drift), ticks missed while busy are skipped."""
+        if not interval > 0:
+            raise ValueError(f"call_every needs a positive interval, got {interval!r}")
+        return self._add_timer(interval, callback, args, float(interval))
+
+    def _add_timer(self, delay: float, callback: Callback, args: tuple[Any, ...], every: float | None) -> TimerHandle:
+        if not callable(callback):
+            raise TypeError(f"{callback!r} is not callable")
+        handle = self._timers.add(float(delay), callback, args, every)
+        if self._sleeping and not self.in_agent_thread():
+            self._wake()
+        return handle
+
+    def add_endpoint(self, endpoint: Endpoint) -> None:
+        """Attach an endpoint. Given in ``__init__`` (before ``start()``) it is started at every start
+        of the agent, so its ``start()`` must work again after ``stop()``; given in ``work()`` or a
+        handler it starts at once and is dropped when the agent stops."""
+        for method in ("start", "stop", "describe"):
+            if not callable(getattr(endpoint, method, None)):
+                raise TypeError(f"{endpoint!r} is not an endpoint: it has no {method}()")
+        if self.in_agent_thread():
+            self._start_endpoint(endpoint)
+        elif self.is_alive():
+            self.call_soon(self._start_endpoint, endpoint)
+        else:
+            self._given_endpoints.append(endpoint)
+
+    def add_action(self, message_type: str, handler: Handler) -> None:
+        """A built-in action of an endpoint (``IVY_SEND`` ...); the agent's own ``actions_by_message``
+        wins over it. Called from the agent's thread (an endpoint's ``start()``)."""
+        self._endpoint_actions[message_type] = handler
+
+    def remove_action(self, message_type: str) -> None:
+        self._endpoint_actions.pop(message_type, None)
+
     # --- the agent's thread ---------------------------------------------------------------------------
     def _run(self) -> None:
         worked = False
@@ -208,22 +263,32 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
             if not self._open_endpoints():
                 return
             self.stats.started_at = time.time()
+            self.stats.ended_at = None
             worked = True
-            self.work()
-            self._set_state(RUNNING)
+            self._guarded(self.work)
+            self._set_state(AgentState.RUNNING)
             self.ready.set()
             self._serve()
         except Exception as exc:  # the thread ends here; the runtime's supervisor restarts it
             self.stats.last_error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             log.exception("agent %s crashed", self.name)
-            self._set_state(CRASHED)
+            self._set_state(AgentState.CRASHED)
         finally:
             if worked:
                 self._safe_shutdown()
+            self._timers.clear()
             self._close_endpoints()
-            if self.stats.state not in (CRASHED, PORT_IN_USE):
-                self._set_state(STOPPED)
+            self.stats.ended_at = time.time()
+            if self.stats.state not in (AgentState.CRASHED, AgentState.PORT_IN_USE):
+                self._set_state(AgentState.STOPPED)
             self.ready.set()
+
+    def _guarded(self, function: Callable[[], Any]) -> Any:
+        tidy_connections()
+        try:
+            return function()
+        finally:
+            tidy_connections()
 
     def _serve(self) -> None:
         while not self._stopping.is_set():
@@ -233,23 +298,55 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
             self.analyze_message(envelope)
 
     def receive(self, timeout: float | None = None) -> Envelope | None:
-        """The next inbound message (None: stop requested, or nothing within ``timeout``).
+        """The next inbound native message (None: stop requested, or nothing within ``timeout``).
 
-        Native clients are served by this thread itself (their sockets are on the agent's
-        selector); other endpoints' threads put their messages in the inbox and wake it.
+        While it waits it runs what ``call_soon`` queued and the timers that fall due. Native clients
+        are served by this thread itself (their sockets are on the agent's selector).
         """
         deadline = None if timeout is None else time.monotonic() + timeout
+        inbox = self._inbox
         while True:
             if self._arrived:
                 return self._arrived.popleft()
-            if not self._inbox.empty():
-                return self._inbox.get_nowait()
+            while not inbox.empty():
+                item = inbox.get_nowait()
+                if isinstance(item, Envelope):
+                    return item
+                if item is not None and not item.cancelled:
+                    self._run_callback(item.callback, item.args)
             if self._stopping.is_set():
                 return None
+            if self._timers.next_deadline() is not None:
+                for handle in self._timers.pop_due():
+                    if not handle.cancelled:
+                        self._run_callback(handle.callback, handle.args)
+                if not inbox.empty() or self._arrived:
+                    continue
             wait = None if deadline is None else deadline - time.monotonic()
             if wait is not None and wait <= 0:
                 return None
+            next_timer = self._timers.next_deadline()
+            if next_timer is not None:
+                until = max(next_timer - time.monotonic(), 0.0)
+                wait = until if wait is None else min(wait, until)
             self._poll(wait)
+
+    def _run_callback(self, callback: Callback, args: tuple[Any, ...]) -> None:
+        tidy_connections()
+        try:
+            callback(*args)
+        except Exception as exc:
+            self._count_error(f"callback {getattr(callback, '__qualname__', callback)!r}", exc)
+        finally:
+            tidy_connections()
+
+    def _count_error(self, what: str, exc: Exception) -> None:
+        stats = self.stats
+        stats.errors += 1
+        stats.last_error = f"{type(exc).__name__}: {exc}"
+        log.warning("agent %s: %s raised %s", self.name, what, stats.last_error, exc_info=exc)
+        if self._listeners:
+            self._notify("message")
 
     def _poll(self, wait: float | None) -> None:
         native = self.native
@@ -259,12 +356,14 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
             if frame_deadline is not None:
                 until = max(frame_deadline - time.monotonic(), 0.0)
                 wait = until if wait is None else min(wait, until)
+        selector = self._selector
+        if selector is None:
+            raise RuntimeError(f"agent {self.name}: receive() outside the agent's thread")
         self._sleeping = True
         try:
             if not self._inbox.empty():
                 return
-            assert self._selector is not None  # set in _run before serving
-            events = self._selector.select(wait)
+            events = selector.select(wait)
         finally:
             self._sleeping = False
         for key, mask in events:
@@ -279,46 +378,56 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
     def _deliver(self, message: Message, conn: FrameConnection) -> None:
         self._arrived.append(Envelope(message, conn.send_message))
 
-    def submit(self, message: Message, reply: Reply | None = None, origin: str = "native") -> None:
-        """Queue a message for the agent's thread (thread-safe; what endpoints call)."""
-        self._inbox.put(Envelope(message, reply, origin))
-        if self._sleeping:
-            self._wake()
-
     def _wake(self) -> None:
         waker = self._waker
         if waker is not None:
             waker.wake()
 
     def analyze_message(self, envelope: Envelope) -> None:
-        """Dispatch one message and send its reply (or error reply)."""
-        message = envelope.message
-        stats = self.stats
-        stats.messages_handled += 1
-        stats.last_message = message.type
-        stats.last_message_at = time.time()
-        try:
-            result = self.dispatch(message)
-            response = message.reply(result, self.name)
-        except _UnknownMessage as exc:
-            stats.errors += 1
-            response = message.error("UnknownMessage", str(exc), self.name, known=exc.known)
-        except Exception as exc:
-            stats.errors += 1
-            stats.last_error = f"{type(exc).__name__}: {exc}"
-            log.warning("agent %s: handler for %r raised %s", self.name, message.type, stats.last_error)
-            response = message.error("HandlerError", str(exc), self.name, exception=type(exc).__name__)
-        if envelope.reply is not None and message.expects_reply:
-            self._send_reply(envelope.reply, message, response)
-        if self._listeners:
-            self._notify("message")
+        """Dispatch one native message and send its reply (or error reply)."""
+        response = self.handle(envelope.message)
+        if response is not None and envelope.reply is not None:
+            self.send_reply(envelope.reply, envelope.message, response)
 
-    def _send_reply(self, reply: Reply, message: Message, response: Message) -> None:
+    def handle(self, message: Message) -> Message | None:
+        """Dispatch ``message`` in the agent's thread; the reply or error reply to send back, or None
+        when the message wants none. What endpoints call (from a ``call_soon`` callback)."""
+        stats = self.stats
+        mtype = message.type
+        if mtype in self.actions_by_message or mtype in self._endpoint_actions or mtype == self.SHUTDOWN:
+            stats.messages_handled += 1
+            stats.last_message = mtype
+            stats.last_message_at = time.time()
+            tidy_connections()
+            try:
+                response = message.reply(self.dispatch(message), self.name)
+            except Exception as exc:
+                stats.errors += 1
+                stats.last_error = f"{type(exc).__name__}: {exc}"
+                log.warning("agent %s: handler for %r raised %s", self.name, mtype, stats.last_error)
+                response = message.error("HandlerError", str(exc), self.name, exception=type(exc).__name__)
+            finally:
+                tidy_connections()
+            if self._listeners:
+                self._notify("message")
+        elif mtype in self.ROUTINE_MESSAGES:
+            stats.routine_handled += 1
+            response = message.reply(self.dispatch(message), self.name)
+        else:
+            stats.unknown_messages += 1
+            known = self.known_messages()
+            text = f"agent {self.name!r} does not know message {mtype!r}; it knows: {', '.join(known)}"
+            response = message.error("UnknownMessage", text, self.name, known=known)
+        return response if message.expects_reply else None
+
+    def send_reply(self, reply: Reply, message: Message, response: Message) -> None:
+        """Send ``response`` with ``reply``; a result that cannot be encoded becomes a ``BadReply`` error
+        reply (counted), a client that has gone is ignored. Runs in the agent's thread."""
         try:
             reply(response)
-        except (TypeError, ValueError) as exc:  # the result cannot be encoded
+        except (TypeError, ValueError, RecursionError) as exc:  # the result cannot be encoded
             self.stats.errors += 1
-            text = f"the reply to {message.type!r} cannot be encoded: {exc}"
+            text = f"the reply to {message.type!r} cannot be encoded: {type(exc).__name__}: {exc}"
             log.warning("agent %s: %s", self.name, text)
             self._safe_reply(reply, message.error("BadReply", text, self.name))
         except OSError:
@@ -334,7 +443,7 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
         handler = self.actions_by_message.get(message.type)
         if handler is not None:
             return handler(message)
-        handler = self.extra_actions.get(message.type)
+        handler = self._endpoint_actions.get(message.type)
         if handler is not None:
             return handler(message)
         if message.type == self.STATUS:
@@ -344,10 +453,10 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
         if message.type == self.SHUTDOWN:
             self._stopping.set()
             return f"agent {self.name} shutting down"
-        raise _UnknownMessage(self.name, message.type, self.known_messages())
+        raise UnknownMessageTypeError(f"agent {self.name!r} does not know message {message.type!r}")
 
     def known_messages(self) -> list[str]:
-        return sorted(set(self.actions_by_message) | set(self.extra_actions) | set(self.BUILTIN_MESSAGES))
+        return sorted(set(self.actions_by_message) | set(self._endpoint_actions) | set(self.BUILTIN_MESSAGES))
 
     def status(self) -> dict[str, Any]:
         stats = self.stats
@@ -357,6 +466,8 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
             "state": stats.state,
             "started_at": stats.started_at,
             "messages_handled": stats.messages_handled,
+            "routine_handled": stats.routine_handled,
+            "unknown_messages": stats.unknown_messages,
             "errors": stats.errors,
             "last_message": stats.last_message,
             "last_message_at": stats.last_message_at,
@@ -365,6 +476,7 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
             "host": bound[0] if bound else (self._address.host if self._address else None),
             "port": bound[1] if bound else (self._address.port if self._address else None),
             "messages": self.known_messages(),
+            "timers": len(self._timers),
             "endpoints": [_describe(ep) for ep in list(self.endpoints)],
         }
 
@@ -372,7 +484,8 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
     def _open_endpoints(self) -> bool:
         address = self.address
         self._selector = selectors.DefaultSelector()
-        assert self._waker is not None  # created by start()
+        if self._waker is None:
+            raise RuntimeError(f"agent {self.name}: started without start()")
         self._selector.register(self._waker.reader, selectors.EVENT_READ, None)
         self.native = NativeEndpoint(
             address.host,
@@ -389,18 +502,19 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
         bound = self.native.address
         directory.publish(self.name, *bound)
         log.info("agent %s listening on %s:%s", self.name, *bound)
-        from .endpoints import endpoint_factories
-
-        for factory in endpoint_factories():
-            endpoint = factory(self, address)
+        configured = [factory(self, address) for factory in endpoints.factories_for(address.options)]
+        for endpoint in [*configured, *self._given_endpoints]:
             if endpoint is None:
                 continue
             try:
-                endpoint.start()
+                self._start_endpoint(endpoint)
             except OSError as exc:
                 return self._bind_failed(address, endpoint.name, None, exc)
-            self.endpoints.append(endpoint)
         return True
+
+    def _start_endpoint(self, endpoint: Endpoint) -> None:
+        endpoint.start()
+        self.endpoints.append(endpoint)
 
     def _bind_failed(self, address: AgentAddress, what: str, port: int | None, exc: OSError) -> bool:
         where = f"{address.host}:{port}" if port is not None else what
@@ -409,10 +523,10 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
                 f"cannot listen on {where}: address already in use by another process "
                 f"(is pyros already running? or change [{self.name}] {what} in {address.source or 'the config'})"
             )
-            state = PORT_IN_USE
+            state = AgentState.PORT_IN_USE
         else:
             self.stats.last_error = f"cannot listen on {where}: {exc.strerror or exc}"
-            state = CRASHED
+            state = AgentState.CRASHED
         log.error("agent %s: %s", self.name, self.stats.last_error)
         self._set_state(state)
         self._close_endpoints()
@@ -425,6 +539,7 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
             except Exception:
                 log.exception("agent %s: stopping endpoint %s failed", self.name, endpoint.name)
         self.endpoints = []
+        self._endpoint_actions.clear()
         if self.native is not None:
             bound = self.bound_address
             if bound is not None:
@@ -439,11 +554,11 @@ class Agent(IvyAgentMixin):  # IvyAgentMixin: Ivy bus methods (issue 4)
 
     def _safe_shutdown(self) -> None:
         try:
-            self.shutdown()
+            self._guarded(self.shutdown)
         except Exception:
             log.exception("agent %s: shutdown() raised", self.name)
 
-    def _set_state(self, state: str) -> None:
+    def _set_state(self, state: AgentState) -> None:
         self.stats.state = state
         self._notify("state")
 
@@ -464,9 +579,3 @@ def _describe(endpoint: Endpoint) -> dict[str, Any]:
         return endpoint.describe()
     except (OSError, RuntimeError) as exc:
         return {"name": endpoint.name, "error": f"{type(exc).__name__}: {exc}"}
-
-
-class _UnknownMessage(Exception):
-    def __init__(self, agent: str, message: str, known: list[str]) -> None:
-        super().__init__(f"agent {agent!r} does not know message {message!r}; it knows: {', '.join(known)}")
-        self.known = known

@@ -1,8 +1,10 @@
-"""pyros settings with their defaults, read once and re-read when a test overrides them.
+"""Every ``PYROS_*``, ``PYMASEP_*`` and ``NETNODE_*`` setting, with its documented default: one accessor.
 
-Hot paths (Sender, agents) call :func:`setting`; looking a value up through ``django.conf.settings``
-on every message costs microseconds, so values are cached and the cache is cleared on Django's
-``setting_changed`` signal (as DRF does for ``api_settings``).
+``setting(name)`` reads Django's settings when they are configured (a value set there wins) and falls
+back to :data:`DEFAULTS`; a name missing from :data:`DEFAULTS` is a programming error (``KeyError``),
+so a typo cannot silently read ``None``. Hot paths (Sender, agents) call it per message: values are
+cached, and the cache is cleared on Django's ``setting_changed`` signal (as DRF does for
+``api_settings``), so ``override_settings`` in tests works.
 """
 
 from __future__ import annotations
@@ -13,12 +15,18 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 DEFAULTS: dict[str, Any] = {
+    # Agents and the native wire.
+    "PYROS_AGENT_CONFIG": None,  # None: pyros_agent_config.ini beside manage.py (or $PYROS_AGENT_CONFIG)
+    "PYROS_AGENTS_AUTOSTART": True,
     "PYROS_MAX_FRAME_SIZE": 1024 * 1024,
     "PYROS_FRAME_TIMEOUT": 10.0,
     "PYROS_SEND_TIMEOUT": 5.0,
+    "PYROS_CONTROL_TIMEOUT": 10.0,  # start/stop/restart of an agent of another process
+    # Supervision.
     "PYROS_RESTART_BACKOFF_BASE": 1.0,
     "PYROS_RESTART_BACKOFF_MAX": 30.0,
     "PYROS_RESTART_LIMIT": 5,
+    "PYROS_RESTART_RESET_AFTER": 60.0,  # a run this long before a crash starts a new count
     # native endpoint limits (common/transport/native.py)
     "PYROS_MAX_CONNECTIONS": 256,
     "PYROS_IDLE_TIMEOUT": 300.0,
@@ -28,19 +36,51 @@ DEFAULTS: dict[str, Any] = {
     "PYROS_MESSAGE_LOG_MAX_AGE_DAYS": 30.0,
     "PYROS_MESSAGE_LOG_MAX_ROWS": 100_000,
     "PYROS_MESSAGE_LOG_PRUNE_INTERVAL": 60.0,
+    # Status, heartbeats, the console.
+    "PYROS_HEARTBEAT_INTERVAL": 1.0,
+    "PYROS_HEARTBEAT_MAX_AGE": 5.0,
+    "PYROS_STATUS_EVENT_INTERVAL": 0.05,
+    "PYROS_INJECT_MAX_TIMEOUT": 60.0,
+    "PYROS_RUN_DIR": None,  # None: run/ beside manage.py
+    # Ivy.
+    "PYROS_IVY_MAX_QUEUE": 100_000,
+    # pymasep.
+    "PYMASEP_DISCOVERY_ADDRESS": "127.255.255.255",
+    "PYMASEP_DISCOVERY_PORT": 10000,
+    "PYMASEP_DISCOVERY_TIMEOUT": 1.0,
+    "PYMASEP_HANDSHAKE_TIMEOUT": 5.0,
+    "PYMASEP_IO_TIMEOUT": 10.0,
+    "PYMASEP_MAX_CONNECTION": 16,
+    # Net_Node.
+    "NETNODE_REPEAT_INTERVAL": 5.0,
+    "NETNODE_STREAM_LINGER": 0.05,
+    "NETNODE_STREAM_MAX_BATCH": 1000,
+    "NETNODE_WORKERS": 4,
+    "NETNODE_WORKER_BACKLOG": 100,
+    "NETNODE_OUTBOX_SIZE": 10000,
+    "NETNODE_OUTBOX_TIMEOUT": 10.0,
+    "NETNODE_SEEN_IDS": 10000,
+    "NETNODE_HWM": 100000,
+    "NETNODE_MAX_MESSAGE_SIZE": 64 * 1024 * 1024,
+    "NETNODE_ALLOW_BLOSC": False,
+    "NETNODE_BIND_HOST": "127.0.0.1",
+    "NETNODE_MAX_SENDERS": 10000,
+    "NETNODE_SENDER_TTL": 3600.0,
 }
 
 _cache: dict[str, Any] = {}
 
 
 def setting(name: str) -> Any:
+    """The value of the pyros setting ``name`` (Django's settings, else its default)."""
     try:
         return _cache[name]
     except KeyError:
         pass
+    default = DEFAULTS[name]
     from django.conf import settings
 
-    value = getattr(settings, name, DEFAULTS.get(name)) if settings.configured else DEFAULTS.get(name)
+    value = getattr(settings, name, default) if settings.configured else default
     _cache[name] = value
     return value
 

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .conf import setting
 from .exceptions import ConfigError, UnknownAgentError
 
 DEFAULT_HOST = "127.0.0.1"
@@ -67,6 +68,9 @@ class AgentConfig(Mapping[str, AgentAddress]):
         except KeyError:
             raise UnknownAgentError(name, sorted(self._agents), self.source) from None
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._agents
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._agents)
 
@@ -78,11 +82,7 @@ def config_path() -> Path:
     """The environment variable ``PYROS_AGENT_CONFIG``, else the Django setting, else the project's file."""
     value = os.environ.get("PYROS_AGENT_CONFIG")
     if not value:
-        from django.conf import settings
-
-        value = getattr(settings, "PYROS_AGENT_CONFIG", None) or str(
-            Path(__file__).resolve().parent.parent / "pyros_agent_config.ini"
-        )
+        value = setting("PYROS_AGENT_CONFIG") or str(Path(__file__).resolve().parent.parent / "pyros_agent_config.ini")
     return Path(value)
 
 

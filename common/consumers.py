@@ -24,9 +24,9 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.conf import settings
 from django.db import close_old_connections
 
+from .conf import setting
 from .events import GROUP, register_loop
 from .inject import InjectResult, inject
 from .parsers import loads_json_message
@@ -59,8 +59,8 @@ def validate_inject(content: dict[str, Any]) -> tuple[dict[str, Any] | None, str
         params = {}
     if not isinstance(params, dict):
         return None, f"params: must be a JSON object, not {type(params).__name__}"
-    timeout = content.get("timeout", getattr(settings, "PYROS_SEND_TIMEOUT", 5.0))
-    limit = float(getattr(settings, "PYROS_INJECT_MAX_TIMEOUT", 60.0))
+    timeout = content.get("timeout", setting("PYROS_SEND_TIMEOUT"))
+    limit = float(setting("PYROS_INJECT_MAX_TIMEOUT"))
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= limit:
         return None, f"timeout: a number of seconds in (0, {limit:g}]"
     request = {"agent": content["agent"], "message": content["message"], "params": params}

@@ -24,8 +24,8 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
-from django.conf import settings
 
+from .conf import setting
 from .status import from_agent
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class EventRelay:
     """The status listener that turns agent events into throttled channel layer events."""
 
     def __init__(self, interval: float | None = None) -> None:
-        self.interval = float(getattr(settings, "PYROS_STATUS_EVENT_INTERVAL", 0.05) if interval is None else interval)
+        self.interval = float(setting("PYROS_STATUS_EVENT_INTERVAL") if interval is None else interval)
         self._lock = threading.Lock()
         self._last: dict[str, float] = {}
         self._pending: dict[str, float] = {}  # agent -> when its coalesced event is due

@@ -89,3 +89,8 @@ class UnknownMessageError(RemoteError):
 
 class AgentProtocolError(PeerError):
     """The agent sent bytes that are not a valid reply, or refused our frame."""
+
+
+class UnknownMessageTypeError(CallerError):
+    """A message type the agent does not know (raised by ``Agent.dispatch``; answered as an
+    ``UnknownMessage`` error reply, which ``Sender`` raises as :class:`UnknownMessageError`)."""

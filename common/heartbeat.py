@@ -16,9 +16,9 @@ import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.db import close_old_connections, connection
 
+from .conf import setting
 from .events import EventRelay
 from .status import HOSTNAME, LIVE_STATES, NOT_STARTED, is_fresh, to_datetime
 
@@ -33,7 +33,7 @@ class Heartbeat:
     def __init__(self, runtime: AgentRuntime, relay: EventRelay, interval: float | None = None) -> None:
         self.runtime = runtime
         self.relay = relay
-        self.interval = float(getattr(settings, "PYROS_HEARTBEAT_INTERVAL", 1.0) if interval is None else interval)
+        self.interval = float(setting("PYROS_HEARTBEAT_INTERVAL") if interval is None else interval)
         self.beats = 0  # beats done
         self._started = 0  # beats begun
         self.last_error: str | None = None

@@ -13,9 +13,10 @@ method is called as ``method(peer, *groups)`` in the agent's own thread) and sen
 ``self.send_ivy(text)`` (the number of matches). While the endpoint runs, the built-in action
 ``IVY_SEND {"text": ...}`` sends a text on the bus (REST/CLI injection through ``Sender``).
 The hooks ``on_ivy_connect``, ``on_ivy_disconnect``, ``on_ivy_direct_message`` and ``on_ivy_die``
-(return False to refuse to die) also run in the agent's thread. Ivy events reach that thread as
-internal ``IVY_EVENT`` messages carrying a callable: nothing from the wire can be one, so an
-``IVY_EVENT`` injected from outside is refused.
+(return False to refuse to die) also run in the agent's thread: the bus threads hand every Ivy event
+to it with ``agent.call_soon``. An agent opts in to ``bind_ivy``/``send_ivy`` and the hooks with the
+mixin (``class MyAgent(IvyAgentMixin, Agent)``); without it, an ``ivy_bus`` key still puts the agent
+on the bus with ``IVY_SEND``.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 from .conf import setting
 from .config import AgentAddress
+from .endpoints import register_endpoint
 from .exceptions import ConfigError, InvalidMessageError, IvyNotConfiguredError
-from .protocol import NOTIFY, Message
+from .protocol import Message
 from .protocol.exceptions import IvyError
 from .protocol.ivy import check_text, parse_bus
 from .transport.ivy import IvyBus
@@ -40,14 +42,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("pyros.ivy")
 
 IVY_SEND = "IVY_SEND"
-IVY_EVENT = "IVY_EVENT"  # internal: runs an Ivy callback in the agent's thread
 
 IvyMethod = Callable[..., Any]  # method(peer: IvyClient, *groups: str)
 
 
 class IvyAgentMixin:
-    """``bind_ivy`` / ``unbind_ivy`` / ``send_ivy`` for agents (state is created lazily: Agent's
-    ``__init__`` is not changed)."""
+    """``bind_ivy`` / ``unbind_ivy`` / ``send_ivy`` and the Ivy hooks, for an agent that opts in:
+    ``class MyAgent(IvyAgentMixin, Agent)`` (its state is created lazily: no ``__init__`` to call)."""
 
     name: str
 
@@ -106,7 +107,7 @@ class IvyAgentMixin:
 
 
 class IvyEndpoint:
-    """The agent's Ivy bus peer; Ivy events are submitted to the agent's inbox (origin "ivy")."""
+    """The agent's Ivy bus peer; Ivy events run in the agent's thread (``agent.call_soon``)."""
 
     name = "ivy"
 
@@ -117,9 +118,11 @@ class IvyEndpoint:
             ready_message,
             bus=bus,
             on_die=self._on_die,
-            on_connect=lambda peer: self._post(agent.on_ivy_connect, peer),
-            on_disconnect=lambda peer: self._post(agent.on_ivy_disconnect, peer),
-            on_direct_message=lambda peer, num_id, text: self._post(agent.on_ivy_direct_message, peer, num_id, text),
+            on_connect=lambda peer: self._post(self._hook, "on_ivy_connect", peer),
+            on_disconnect=lambda peer: self._post(self._hook, "on_ivy_disconnect", peer),
+            on_direct_message=lambda peer, num_id, text: self._post(
+                self._hook, "on_ivy_direct_message", peer, num_id, text
+            ),
             **options,
         )
         self._sub_ids: dict[int, int] = {}
@@ -127,14 +130,12 @@ class IvyEndpoint:
     def start(self) -> None:
         self.bus.start()
         self.agent.__dict__["_ivy_endpoint"] = self
-        for binding, (regexp, _) in list(self.agent._ivy_bindings().items()):
+        for binding, (regexp, _) in list(self._bindings().items()):
             self.bind(binding, regexp)
-        self.agent.extra_actions[IVY_SEND] = self._ivy_send
-        self.agent.extra_actions[IVY_EVENT] = _run_event
+        self.agent.add_action(IVY_SEND, self._ivy_send)
 
     def stop(self, timeout: float = 5.0) -> None:
-        self.agent.extra_actions.pop(IVY_SEND, None)
-        self.agent.extra_actions.pop(IVY_EVENT, None)
+        self.agent.remove_action(IVY_SEND)
         self.agent.__dict__.pop("_ivy_endpoint", None)
         self.bus.stop(timeout)
 
@@ -154,10 +155,19 @@ class IvyEndpoint:
         self._post(self._call_binding, binding, peer, groups)
 
     def _post(self, call: Callable[..., Any], *args: Any) -> None:
-        self.agent.submit(Message(IVY_EVENT, {"call": call, "args": args}, kind=NOTIFY), None, origin="ivy")
+        self.agent.call_soon(call, *args)
+
+    def _bindings(self) -> dict[int, tuple[str, IvyMethod]]:
+        table = getattr(self.agent, "_ivy_bindings", None)
+        return table() if table is not None else {}
+
+    def _hook(self, name: str, *args: Any) -> Any:
+        """Call the agent's Ivy hook ``name`` if it has one (agents without the mixin have none)."""
+        hook = getattr(self.agent, name, None)
+        return hook(*args) if hook is not None else None
 
     def _call_binding(self, binding: int, peer: IvyClient, groups: tuple[str, ...]) -> None:
-        entry = self.agent._ivy_bindings().get(binding)
+        entry = self._bindings().get(binding)
         if entry is not None:  # unbound meanwhile: nothing to call
             entry[1](peer, *groups)
 
@@ -166,7 +176,7 @@ class IvyEndpoint:
         return False  # the agent decides; stopping it stops this endpoint (BYE to every peer)
 
     def _die_in_agent(self, peer: IvyClient, text: str) -> None:
-        if self.agent.on_ivy_die(peer, text):
+        if self._hook("on_ivy_die", peer, text) is not False:
             log.info("agent %s: Ivy peer %s asked it to die: stopping", self.agent.name, peer.name)
             self.agent.stop()
         else:
@@ -181,14 +191,6 @@ class IvyEndpoint:
             return {"matches": self.bus.send_msg(text)}
         except IvyError as exc:
             raise InvalidMessageError(str(exc)) from None
-
-
-def _run_event(message: Message) -> None:
-    call = message.params.get("call")
-    args = message.params.get("args")
-    if not callable(call) or not isinstance(args, tuple):  # nothing from the wire is callable
-        raise InvalidMessageError(f"{IVY_EVENT} is internal to the Ivy endpoint")
-    call(*args)
 
 
 def ivy_endpoint_factory(agent: Agent, address: AgentAddress) -> IvyEndpoint | None:
@@ -218,3 +220,6 @@ def _max_queue(where: str, options: Any) -> int:
     if queue <= 0:
         raise ConfigError(f"{where} ivy_max_queue = {value!r}: a positive number of messages")
     return queue
+
+
+register_endpoint("ivy_bus", ivy_endpoint_factory, options=("ivy_name", "ivy_ready", "ivy_max_queue"))

@@ -7,8 +7,9 @@ import threading
 from collections.abc import Callable, Sequence
 from types import FrameType
 
-from .agent import RUNNING, Agent
+from .agent import Agent
 from .runtime import AgentRuntime
+from .states import AgentState
 
 
 def run_agents(
@@ -41,7 +42,7 @@ def _report(agents: list[Agent], out: Callable[[str], None], err: Callable[[str]
     failed = 0
     for agent in agents:
         agent.ready.wait(timeout)
-        if agent.state == RUNNING and agent.bound_address is not None:
+        if agent.state == AgentState.RUNNING and agent.bound_address is not None:
             host, port = agent.bound_address
             out(f"agent {agent.name} listening on {host}:{port}")
         else:

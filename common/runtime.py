@@ -1,9 +1,12 @@
-"""Which agents run in this process: registration, the autostart guard, supervision, status.
+"""Which agents run in this process: registration, the autostart guard, supervision, lifecycle control.
 
 Each app's ``AppConfig.ready()`` registers its agent class with :data:`runtime` and calls
 ``runtime.autostart()``; the agents start only in a serving process (see :func:`autostart_reason`).
-A crashed agent thread is restarted after 1, 2, 4 ... s (at most ``PYROS_RESTART_BACKOFF_MAX``),
-up to ``PYROS_RESTART_LIMIT`` times; an agent whose port is taken is reported, not retried.
+A crashed agent thread is restarted after 1, 2, 4 ... s (at most ``PYROS_RESTART_BACKOFF_MAX``), up to
+``PYROS_RESTART_LIMIT`` times in a row; an agent that ran healthily for ``PYROS_RESTART_RESET_AFTER``
+seconds before it crashed starts a new count. An agent whose port is taken is retried with the same
+backoff until the port is free. An agent stopped by an operator (:meth:`AgentRuntime.stop_agent`) or
+by ``SHUTDOWN`` stays stopped until someone starts it (:meth:`AgentRuntime.start_agent`).
 """
 
 from __future__ import annotations
@@ -13,37 +16,19 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .agent import CRASHED, PORT_IN_USE, Agent
+from .agent import Agent
 from .conf import setting
+from .exceptions import UnknownAgentError
+from .states import AgentState
 
 log = logging.getLogger("pyros.runtime")
 
 AgentFactory = Callable[[], Agent]
 
-# manage.py commands during which agents must never start.
-NEVER = frozenset(
-    {
-        "migrate",
-        "makemigrations",
-        "check",
-        "shell",
-        "collectstatic",
-        "test",
-        "dbshell",
-        "createsuperuser",
-        "showmigrations",
-        "sqlmigrate",
-        "flush",
-        "loaddata",
-        "dumpdata",
-        "runagents",
-        "sendmessage",
-        "agentstatus",
-    }
-)
 ASGI_SERVERS = ("daphne", "uvicorn", "gunicorn", "hypercorn")
 
 
@@ -51,9 +36,8 @@ def autostart_reason(argv: Sequence[str] | None = None, environ: dict[str, str] 
     """Why the agents should start in this process, or None when they must not."""
     argv = list(sys.argv if argv is None else argv)
     environ = dict(os.environ if environ is None else environ)
-    from django.conf import settings
 
-    if not getattr(settings, "PYROS_AGENTS_AUTOSTART", True):
+    if not setting("PYROS_AGENTS_AUTOSTART"):
         return None
     prog = os.path.basename(argv[0]) if argv else ""
     if "PYTEST_VERSION" in environ or "pytest" in prog:
@@ -78,9 +62,17 @@ class Supervised:
         self.name = name
         self.factory = factory
         self.agent: Agent | None = None
-        self.restarts = 0
+        self.restarts = 0  # restarts after crashes since the last healthy run
+        self.port_retries = 0  # attempts since the port was found taken
         self.next_restart: threading.Timer | None = None
+        self.retry_at: float | None = None  # wall-clock time of the scheduled restart
         self.gave_up = False
+
+    def cancel_restart(self) -> threading.Timer | None:
+        timer, self.next_restart, self.retry_at = self.next_restart, None, None
+        if timer is not None:
+            timer.cancel()
+        return timer
 
 
 class AgentRuntime:
@@ -88,7 +80,7 @@ class AgentRuntime:
         self._lock = threading.RLock()
         self._agents: dict[str, Supervised] = {}
         self._status_listeners: list[Callable[[Agent, str], None]] = []
-        # (on_start, on_stop) hooks, e.g. the heartbeat thread of common.heartbeat (dashboard issue).
+        # (on_start, on_stop) hooks: the heartbeat thread of common.heartbeat, the control listener.
         self._lifecycle_hooks: list[tuple[Callable[[AgentRuntime], None], Callable[[AgentRuntime], None]]] = []
         self._autostarted = False
         self._stopping = False
@@ -107,6 +99,10 @@ class AgentRuntime:
         with self._lock:
             sup = self._agents.get(name)
             return None if sup is None else sup.agent
+
+    def runs(self, name: str) -> bool:
+        """True when ``name`` was started in this process (whatever its state now)."""
+        return self.agent(name) is not None
 
     def add_status_listener(self, listener: Callable[[Agent, str], None]) -> None:
         self._status_listeners.append(listener)
@@ -145,62 +141,124 @@ class AgentRuntime:
         with self._lock:
             self._stopping = False
             for name in names or list(self._agents):
-                sup = self._agents[name]
-                if sup.agent is None:
-                    sup.agent = sup.factory()
-                    sup.agent.add_listener(self._on_event)
-                    for listener in self._status_listeners:
-                        sup.agent.add_listener(listener)
-                sup.agent.start()
-                started.append(sup.agent)
+                started.append(self._start(self._supervised(name)))
         for on_start, _ in list(self._lifecycle_hooks):
             on_start(self)
         return started
+
+    def _start(self, sup: Supervised) -> Agent:
+        if sup.agent is None:
+            sup.agent = sup.factory()
+            sup.agent.add_listener(self._on_event)
+            for listener in self._status_listeners:
+                sup.agent.add_listener(listener)
+        sup.agent.start()
+        return sup.agent
 
     def stop(self, timeout: float = 5.0) -> None:
         with self._lock:
             self._stopping = True
             sups = list(self._agents.values())
-            for sup in sups:
-                if sup.next_restart is not None:
-                    sup.next_restart.cancel()
+            timers = [sup.cancel_restart() for sup in sups]
+        for timer in timers:
+            if timer is not None:
+                timer.join(timeout)
         for sup in sups:
-            if sup.next_restart is not None:
-                sup.next_restart.join(timeout)
-                sup.next_restart = None
             if sup.agent is not None:
                 sup.agent.stop(timeout)
         for _, on_stop in list(self._lifecycle_hooks):
             on_stop(self)
 
+    # --- lifecycle control (REST, CLI, console) ----------------------------------------------------
+    def start_agent(self, name: str, timeout: float = 5.0) -> Agent:
+        """Start a stopped, crashed or given-up agent now (a running one is left alone); supervision
+        starts afresh. Waits up to ``timeout`` for it to serve or fail."""
+        with self._lock:
+            sup = self._supervised(name)
+            timer = sup.cancel_restart()
+            sup.restarts = sup.port_retries = 0
+            sup.gave_up = False
+            first = not self._hooks_running()
+            self._stopping = False
+        if timer is not None:
+            timer.join(timeout)
+        agent = sup.agent
+        if agent is not None and agent.is_alive() and agent.state not in (AgentState.STARTING, AgentState.RUNNING):
+            agent.stop(timeout)  # a thread still ending after a crash
+        with self._lock:
+            agent = self._start(sup)
+        if first:
+            for on_start, _ in list(self._lifecycle_hooks):
+                on_start(self)
+        agent.wait_ready(timeout)
+        return agent
+
+    def stop_agent(self, name: str, timeout: float = 5.0) -> Agent | None:
+        """Stop an agent and keep it stopped (no supervision) until :meth:`start_agent`."""
+        with self._lock:
+            sup = self._supervised(name)
+            timer = sup.cancel_restart()
+            agent = sup.agent
+        if timer is not None:
+            timer.join(timeout)
+        if agent is not None:
+            agent.stop(timeout)
+        return agent
+
+    def restart_agent(self, name: str, timeout: float = 5.0) -> Agent:
+        self.stop_agent(name, timeout)
+        return self.start_agent(name, timeout)
+
+    def _supervised(self, name: str) -> Supervised:
+        sup = self._agents.get(name)
+        if sup is None:
+            raise UnknownAgentError(name, sorted(self._agents), "this process's runtime")
+        return sup
+
+    def _hooks_running(self) -> bool:
+        return any(sup.agent is not None and sup.agent.is_alive() for sup in self._agents.values())
+
     # --- supervision ---------------------------------------------------------------------------------
     def _on_event(self, agent: Agent, event: str) -> None:
-        if event != "state" or agent.state != CRASHED:
+        if event != "state" or agent.state not in (AgentState.CRASHED, AgentState.PORT_IN_USE):
             return
         with self._lock:
             sup = self._agents.get(agent.name)
             if sup is None or sup.agent is not agent or self._stopping:
                 return
-            limit = int(setting("PYROS_RESTART_LIMIT"))
-            if sup.restarts >= limit:
-                sup.gave_up = True
-                log.error("agent %s crashed %d times: not restarting it again", agent.name, sup.restarts + 1)
-                return
-            cap = float(setting("PYROS_RESTART_BACKOFF_MAX"))
-            delay = min(float(setting("PYROS_RESTART_BACKOFF_BASE")) * (2**sup.restarts), cap)
-            log.warning("agent %s crashed; restarting in %g s", agent.name, delay)
-            timer = threading.Timer(delay, self._restart, args=(sup,))
+            if agent.state == AgentState.PORT_IN_USE:
+                delay = self._backoff(sup.port_retries)
+                sup.port_retries += 1
+                log.warning("agent %s: port in use; trying again in %g s", agent.name, delay)
+            else:
+                sup.port_retries = 0
+                started = agent.stats.started_at
+                if started is not None and time.time() - started >= float(setting("PYROS_RESTART_RESET_AFTER")):
+                    sup.restarts = 0  # it ran healthily: a new series of crashes
+                if sup.restarts >= int(setting("PYROS_RESTART_LIMIT")):
+                    sup.gave_up = True
+                    log.error("agent %s crashed %d times in a row: not restarting it", agent.name, sup.restarts + 1)
+                    return
+                delay = self._backoff(sup.restarts)
+                sup.restarts += 1
+                log.warning("agent %s crashed; restarting in %g s", agent.name, delay)
+            timer = threading.Timer(delay, self._restart, args=(sup, agent))
             timer.name = f"restart-{agent.name}"
             timer.daemon = True
             sup.next_restart = timer
+            sup.retry_at = time.time() + delay
             timer.start()
 
-    def _restart(self, sup: Supervised) -> None:
+    @staticmethod
+    def _backoff(attempt: int) -> float:
+        cap = float(setting("PYROS_RESTART_BACKOFF_MAX"))
+        return min(float(setting("PYROS_RESTART_BACKOFF_BASE")) * (2 ** min(attempt, 32)), cap)
+
+    def _restart(self, sup: Supervised, agent: Agent) -> None:
         with self._lock:
-            if self._stopping or sup.agent is None:
+            if self._stopping or sup.agent is not agent or sup.next_restart is None:
                 return
-            sup.restarts += 1
-            agent = sup.agent
+            sup.next_restart = sup.retry_at = None
         if agent.is_alive():  # the dying thread has not finished its finally block yet
             agent.stop(5.0)
         agent.start()
@@ -213,7 +271,7 @@ class AgentRuntime:
 
     def _status_of(self, sup: Supervised) -> dict[str, Any]:
         if sup.agent is None:
-            status: dict[str, Any] = {"name": sup.name, "state": "not started", "thread_alive": False}
+            status: dict[str, Any] = {"name": sup.name, "state": AgentState.NOT_STARTED, "thread_alive": False}
         else:
             status = sup.agent.status()
         status["restarts"] = sup.restarts
@@ -224,10 +282,10 @@ class AgentRuntime:
 def _supervision(sup: Supervised, state: str) -> str:
     if sup.gave_up:
         return "gave up after repeated crashes"
-    if state == CRASHED and sup.next_restart is not None and sup.next_restart.is_alive():
-        return "restart scheduled"
-    if state == PORT_IN_USE:
-        return "port in use: not retried"
+    retry_at = sup.retry_at
+    if retry_at is not None and state in (AgentState.CRASHED, AgentState.PORT_IN_USE):
+        wait = max(retry_at - time.time(), 0.0)
+        return f"{'restart' if state == AgentState.CRASHED else 'retry'} in {wait:.0f} s"
     return "ok"
 
 

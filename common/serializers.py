@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from rest_framework import serializers
 
+from .conf import setting
 from .models import MessageLog
 
 
@@ -38,7 +38,7 @@ class AgentStatusSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 def _max_timeout() -> float:
-    return float(getattr(settings, "PYROS_INJECT_MAX_TIMEOUT", 60.0))
+    return float(setting("PYROS_INJECT_MAX_TIMEOUT"))
 
 
 class InjectRequestSerializer(serializers.Serializer[dict[str, Any]]):

@@ -17,9 +17,8 @@ import socket
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
-
 from . import runtime as runtime_module
+from .conf import setting
 from .config import load_config
 from .exceptions import ConfigError
 
@@ -36,7 +35,7 @@ HOSTNAME = socket.gethostname()
 
 
 def max_age() -> float:
-    return float(getattr(settings, "PYROS_HEARTBEAT_MAX_AGE", 5.0))
+    return float(setting("PYROS_HEARTBEAT_MAX_AGE"))
 
 
 def iso(value: float | datetime | None) -> str | None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from .conf import setting
 from .permissions import can_inject
 
 
@@ -14,7 +14,7 @@ from .permissions import can_inject
 def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "can_inject": can_inject(request.user),
-        "heartbeat_max_age": float(getattr(settings, "PYROS_HEARTBEAT_MAX_AGE", 5.0)),
-        "default_timeout": float(getattr(settings, "PYROS_SEND_TIMEOUT", 5.0)),
+        "heartbeat_max_age": float(setting("PYROS_HEARTBEAT_MAX_AGE")),
+        "default_timeout": float(setting("PYROS_SEND_TIMEOUT")),
     }
     return render(request, "common/dashboard.html", context)

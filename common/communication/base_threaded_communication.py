@@ -12,25 +12,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from .. import conf
+from ..conf import setting
 from ..transport.pymasep import SocketHandler
 from .exceptions import DuplicateConnectionError, UnknownConnectionError
 from .frame import Frame
-
-
-def setting(name: str, default: Any) -> Any:
-    """A pymasep setting (``PYMASEP_*`` in pyros/settings.py) when Django's settings are
-    configured and set it, else ``default``."""
-    value = conf.setting(name)
-    return default if value is None else value
-
-
-def discovery_target(address: str | None, port: int | None) -> tuple[str, int]:
-    """Where discovery requests go: the arguments, else the PYMASEP_DISCOVERY_* settings."""
-    return (
-        address or setting("PYMASEP_DISCOVERY_ADDRESS", "127.255.255.255"),
-        setting("PYMASEP_DISCOVERY_PORT", 10000) if port is None else port,
-    )
 
 
 class BaseThreadedCommunication:
@@ -53,8 +38,8 @@ class BaseThreadedCommunication:
         self.port = port
         self.socket_handler_class = socket_handler_class
         self.socket_handler_args = tuple(socket_handler_args)
-        self.handshake_timeout: float = handshake_timeout or setting("PYMASEP_HANDSHAKE_TIMEOUT", 5.0)
-        self.io_timeout: float = io_timeout or setting("PYMASEP_IO_TIMEOUT", 10.0)
+        self.handshake_timeout: float = handshake_timeout or setting("PYMASEP_HANDSHAKE_TIMEOUT")
+        self.io_timeout: float = io_timeout or setting("PYMASEP_IO_TIMEOUT")
         self.logger = logging.getLogger(f"pyros.pymasep.{type(self).__name__}")
         self.logger.setLevel(log_level)
         self._current_connections: dict[str, SocketHandler] = {}

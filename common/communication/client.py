@@ -8,12 +8,13 @@ import logging
 import socket
 from typing import Any
 
+from ..conf import setting
 from ..protocol import PymasepError
 from ..protocol.pymasep import decode_hello
 from ..transport.exceptions import PeerClosedError
 from ..transport.pymasep import SocketHandler
 from ..transport.pymasep_discovery import search_server
-from .base_threaded_communication import BaseThreadedCommunication, setting
+from .base_threaded_communication import BaseThreadedCommunication
 from .exceptions import (
     ClientRefusedError,
     HandshakeFailedError,
@@ -52,11 +53,9 @@ class Client(BaseThreadedCommunication):
         )
         self.server_id: str | None = None
         self.socket: socket.socket | None = None
-        self.discovery_address: str = discovery_address or setting("PYMASEP_DISCOVERY_ADDRESS", "127.255.255.255")
-        self.discovery_port: int = (
-            setting("PYMASEP_DISCOVERY_PORT", 10000) if discovery_port is None else discovery_port
-        )
-        self.discovery_timeout: float = discovery_timeout or setting("PYMASEP_DISCOVERY_TIMEOUT", 1.0)
+        self.discovery_address: str = discovery_address or setting("PYMASEP_DISCOVERY_ADDRESS")
+        self.discovery_port: int = setting("PYMASEP_DISCOVERY_PORT") if discovery_port is None else discovery_port
+        self.discovery_timeout: float = discovery_timeout or setting("PYMASEP_DISCOVERY_TIMEOUT")
 
     def connect(self) -> None:
         """Connect, exchange hellos (``handshake_timeout``), register the server, start receiving.

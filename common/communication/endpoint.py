@@ -1,9 +1,9 @@
 """An agent on a pymasep endpoint: ``pymasep_port = N`` in the agent's config section.
 
 A pymasep client connects to the agent's host at that port, says hello (the agent answers hello
-with its name) and sends Messages. Each Message is submitted to the agent's inbox
-(``origin="pymasep"``) as a native request ``Message(type=msg_type, params=params or {},
-sender=src_sub_app_id)`` and so dispatched through ``actions_by_message`` like any other message.
+with its name) and sends Messages. Each Message is handled in the agent's thread (``agent.call_soon``)
+as a native request ``Message(type=msg_type, params=params or {}, sender=src_sub_app_id)``,
+dispatched through ``actions_by_message`` like any other message.
 
 The reply is a pymasep Message with the **same msg_type**, ``src_sub_app_id`` = the agent's name,
 and the params of the native reply:
@@ -25,19 +25,18 @@ import logging
 import socket
 from typing import TYPE_CHECKING, Any
 
+from ..conf import setting
+from ..endpoints import register_endpoint
 from ..protocol import Message as NativeMessage
 from ..protocol import PymasepDecodeError
 from ..protocol.pymasep import decode_message, encode_message
 from ..transport.pymasep import SocketHandler
-from .base_threaded_communication import setting
 from .frame import Frame
 from .server import Server
 
 if TYPE_CHECKING:
     from ..agent import Agent
     from ..config import AgentAddress
-
-ORIGIN = "pymasep"
 
 
 class AgentSocketHandler(SocketHandler):
@@ -62,7 +61,13 @@ class AgentSocketHandler(SocketHandler):
             self._send("error", {"error": "MalformedMessage", "message": str(exc)})
             return
         message = NativeMessage(msg_type, params or {}, next(self._ids), src)
-        self.agent.submit(message, lambda response: self._send(msg_type, response.params), origin=ORIGIN)
+        self.agent.call_soon(self._handle, message, msg_type)
+
+    def _handle(self, message: NativeMessage, msg_type: str) -> None:
+        """In the agent's thread: dispatch, then write the reply (BadReply when it cannot be encoded)."""
+        response = self.agent.handle(message)
+        if response is not None:
+            self.agent.send_reply(lambda reply: self._send(msg_type, reply.params), message, response)
 
     def _send(self, msg_type: str, params: dict[str, Any]) -> None:
         """Write one reply (on the agent's thread). Encoding errors are ValueErrors: the agent then
@@ -125,7 +130,7 @@ def pymasep_endpoint(agent: Agent, address: AgentAddress) -> PymasepEndpoint | N
     if port is None:
         return None
     limit = address.options.get("pymasep_max_connection")
-    max_connection = _positive_int(limit, address) if limit else setting("PYMASEP_MAX_CONNECTION", 16)
+    max_connection = _positive_int(limit, address) if limit else setting("PYMASEP_MAX_CONNECTION")
     return PymasepEndpoint(agent, address.host, port, max_connection)
 
 
@@ -139,3 +144,6 @@ def _positive_int(value: str, address: AgentAddress) -> int:
     if number < 1:
         raise ConfigError(f"{address.source}: [{address.name}] pymasep_max_connection = {value!r}: a positive integer")
     return number
+
+
+register_endpoint("pymasep_port", pymasep_endpoint, options=("pymasep_max_connection",))

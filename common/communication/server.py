@@ -15,12 +15,13 @@ import socket
 from collections import deque
 from typing import Any
 
+from ..conf import setting
 from ..protocol import PymasepError
 from ..protocol.pymasep import decode_hello
 from ..transport.exceptions import PeerClosedError
 from ..transport.pymasep import Listener, SocketHandler
 from ..transport.pymasep_discovery import AnnouncementResponder
-from .base_threaded_communication import BaseThreadedCommunication, setting
+from .base_threaded_communication import BaseThreadedCommunication
 from .exceptions import DuplicateConnectionError
 from .frame import Frame
 
@@ -57,10 +58,8 @@ class Server(BaseThreadedCommunication):
         self.max_connection = max_connection
         self.max_pending = max(16, max_connection)  # handshakes in progress at once
         self.refused: deque[tuple[str | None, str, str]] = deque(maxlen=100)  # (id, peer, reason)
-        self.discovery_address: str = discovery_address or setting("PYMASEP_DISCOVERY_ADDRESS", "127.255.255.255")
-        self.discovery_port: int = (
-            setting("PYMASEP_DISCOVERY_PORT", 10000) if discovery_port is None else discovery_port
-        )
+        self.discovery_address: str = discovery_address or setting("PYMASEP_DISCOVERY_ADDRESS")
+        self.discovery_port: int = setting("PYMASEP_DISCOVERY_PORT") if discovery_port is None else discovery_port
         self.listener = Listener(host, port, backlog=max(self.max_connection, 16), name=f"pymasep-{ident}")
         self.socket = self.listener.socket
         self.port = self.listener.address[1]

@@ -8,9 +8,9 @@
     netnode_id = scheduler                 ; optional: the node's identity (default: the agent name)
 
 ``netnode_upstream`` may also be ``host:port`` with ``netnode_upstream_id = T`` (default ``T``, the
-autopilot Terminal's Station). Received Net_Node messages enter the agent's inbox (origin
-``"netnode"``) as native notifications: ``Message(type=<key>, params={"value", "sender", "id", "to",
-"timestamp", "flags"}, sender=<sender>)``, dispatched by ``actions_by_message[key]`` (no reply is
+autopilot Terminal's Station). Received Net_Node messages are handled in the agent's thread as
+native notifications: ``Message(type=<key>, params={"value", "sender", "id", "to", "timestamp",
+"flags"}, sender=<sender>)``, dispatched by ``actions_by_message[key]`` (no reply is
 sent back). The agent gains the built-in action ``NETNODE_SEND`` with params ``{"to", "key",
 "value", "repeat", "flags", "force_to"}`` (only ``key`` is required; ``to`` defaults to the
 upstream), which returns ``{"id": <message id>}``; REST/CLI injection reaches it through
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import zmq
 
 from ..config import AgentAddress, parse_port
+from ..endpoints import register_endpoint
 from ..exceptions import ConfigError, InvalidMessageError
 from ..protocol import NOTIFY, Message
 from ..protocol.netnode import NetMessage
@@ -70,10 +71,10 @@ class NetNodeEndpoint:
             )
         except zmq.ZMQError as exc:  # the agent reports OSErrors (port in use ...) with its config
             raise OSError(exc.errno or errno.EIO, f"Net_Node {self.node_id}: {exc.strerror}") from None
-        self.agent.extra_actions[SEND_ACTION] = self.send_action
+        self.agent.add_action(SEND_ACTION, self.send_action)
 
     def stop(self, timeout: float = 5.0) -> None:
-        self.agent.extra_actions.pop(SEND_ACTION, None)
+        self.agent.remove_action(SEND_ACTION)
         if self.node is not None:
             self.node.release(timeout)
 
@@ -92,7 +93,7 @@ class NetNodeEndpoint:
         return info
 
     def _on_message(self, msg: NetMessage) -> None:
-        """I/O thread: hand a Net_Node message to the agent's inbox."""
+        """I/O thread: hand a Net_Node message to the agent's thread."""
         params = {
             "value": msg.value,
             "sender": msg.sender,
@@ -103,7 +104,7 @@ class NetNodeEndpoint:
         }
         if msg.extra:
             params["extra"] = msg.extra
-        self.agent.submit(Message(msg.key, params, 0, msg.sender, NOTIFY), None, origin="netnode")
+        self.agent.call_soon(self.agent.handle, Message(msg.key, params, 0, msg.sender, NOTIFY))
 
     def send_action(self, message: Message) -> dict[str, Any]:
         """The NETNODE_SEND built-in action (runs in the agent's thread)."""
@@ -155,3 +156,7 @@ def _parse_upstream(text: str, address: AgentAddress) -> tuple[str, str, int]:
     if port == 0:
         raise ConfigError(f"{where}: the upstream Station's port cannot be 0")
     return ident, host, port
+
+
+register_endpoint("netnode_upstream", netnode_endpoint, options=("netnode_port", "netnode_id", "netnode_upstream_id"))
+register_endpoint("netnode_port", netnode_endpoint, options=("netnode_upstream", "netnode_id", "netnode_upstream_id"))

@@ -321,11 +321,6 @@ def node_frames(to: str | Sequence[str], body: bytes, *, upstream: str, direct: 
     return [*hops, hops[-1], body]
 
 
-def router_frames(identity: str, body: bytes) -> list[bytes]:
-    """What a ROUTER sends to a directly connected peer: ``[identity, body]``."""
-    return [identity.encode(), body]
-
-
 def split_router(frames: Sequence[bytes]) -> tuple[bytes, list[bytes]]:
     """``[sender_identity, *rest]`` as received by a ROUTER."""
     if len(frames) < 2:

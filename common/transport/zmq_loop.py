@@ -15,8 +15,9 @@ from typing import Any
 import zmq
 import zmq.backend
 
+from ..conf import setting
 from ..protocol.netnode import encode_message
-from .zmq_support import NodeStats, Outbox, SendQueue, log, setting
+from .zmq_support import NodeStats, Outbox, SendQueue, log
 
 RECV_BATCH = 1000
 RETRY_DELAY = 0.005

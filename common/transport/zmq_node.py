@@ -18,6 +18,7 @@ from typing import Any
 
 import zmq
 
+from ..conf import setting
 from ..protocol.exceptions import NetNodeError
 from ..protocol.netnode import (
     CONFIRM,
@@ -33,7 +34,7 @@ from ..protocol.netnode import (
 from .zmq_loop import ZmqLoop
 from .zmq_senders import RecentSenders
 from .zmq_stream import NetStream, StreamQueue
-from .zmq_support import Call, Pending, SeenIds, WorkerPool, log, loopback, setting
+from .zmq_support import Call, Pending, SeenIds, WorkerPool, log, loopback
 
 Listen = Callable[[Any], Any]
 DEALER = "dealer"

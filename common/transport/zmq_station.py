@@ -21,6 +21,7 @@ from typing import Any
 
 import zmq
 
+from ..conf import setting
 from ..protocol.exceptions import NetNodeError
 from ..protocol.netnode import (
     CONFIRM,
@@ -35,7 +36,7 @@ from ..protocol.netnode import (
 )
 from .zmq_loop import ZmqLoop
 from .zmq_senders import RecentSenders
-from .zmq_support import Call, Pending, SeenIds, WorkerPool, log, loopback, setting
+from .zmq_support import Call, Pending, SeenIds, WorkerPool, log, loopback
 
 StationListen = Callable[[NetMessage], Any]
 LISTENER = "listener"

@@ -22,36 +22,6 @@ from .exceptions import OutboxFullError
 
 log = logging.getLogger("pyros.netnode")
 
-DEFAULTS: dict[str, Any] = {
-    "NETNODE_REPEAT_INTERVAL": 5.0,
-    "NETNODE_STREAM_LINGER": 0.05,
-    "NETNODE_STREAM_MAX_BATCH": 1000,
-    "NETNODE_WORKERS": 4,
-    "NETNODE_WORKER_BACKLOG": 100,
-    "NETNODE_OUTBOX_SIZE": 10000,
-    "NETNODE_OUTBOX_TIMEOUT": 10.0,
-    "NETNODE_SEEN_IDS": 10000,
-    "NETNODE_HWM": 100000,
-    "NETNODE_MAX_MESSAGE_SIZE": 64 * 1024 * 1024,
-    "NETNODE_ALLOW_BLOSC": False,
-    "NETNODE_BIND_HOST": "127.0.0.1",
-    "NETNODE_MAX_SENDERS": 10000,
-    "NETNODE_SENDER_TTL": 3600.0,
-}
-
-
-def setting(name: str) -> Any:
-    """A Net_Node setting from Django's settings when configured, else its default."""
-    default = DEFAULTS[name]
-    try:
-        from django.conf import settings
-
-        if settings.configured:
-            return getattr(settings, name, default)
-    except ImportError:  # pragma: no cover - Django is a dependency of the project
-        pass
-    return default
-
 
 def loopback(host: str) -> str:
     """autopilot says "localhost"; ZMQ wants an address: map it to 127.0.0.1."""

@@ -154,7 +154,7 @@ async def test_inject_reply_and_error(live_agents: AgentRuntime, operator_cookie
 async def test_status_events_flow_while_an_injection_waits(live_agents: AgentRuntime, operator_cookie: str) -> None:
     comm, _ = await connected(operator_cookie)
     await comm.send_json_to({"type": "inject", "id": 1, "agent": "echo", "message": "Hold", "timeout": 5})
-    await asyncio.get_running_loop().run_in_executor(None, Sender.send_to, "other", "PING")
+    await asyncio.get_running_loop().run_in_executor(None, Sender.send_to, "other", "Echo")
     await receive(comm, status_of("other", messages_handled=1), "event while echo holds")
     live_agents.agent("echo").release.set()
     reply, _ = await receive(comm, lambda m: m["type"] == "reply", "reply to Hold")

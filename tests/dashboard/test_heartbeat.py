@@ -85,7 +85,7 @@ def test_an_unavailable_database_is_logged_and_survived(
             assert hb.wait_for_beats(2, 5), "the heartbeat thread stopped beating"
         assert hb.last_error is not None and "common_agentstatus" in hb.last_error
         assert "heartbeat not persisted" in caplog.text
-        assert Sender.send_to("echo", "PING") == "PONG"  # the agents do not care
+        assert Sender.send_to("echo", "Echo", {"a": 1}) == {"a": 1}  # the agents do not care
     finally:
         with hb.db_lock, connection.cursor() as cursor:
             cursor.execute("ALTER TABLE common_agentstatus_away RENAME TO common_agentstatus")

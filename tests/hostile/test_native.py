@@ -11,12 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from common.agent import RUNNING
 from common.exceptions import RemoteError
 from common.protocol import ERROR, MAX_DEPTH, REPLY, Message, frame_message
 from common.sender import Sender
+from common.states import AgentState
 
 from .conftest import assert_serving, connect, ping_within, read_messages, read_until_closed
+
+RUNNING = AgentState.RUNNING
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -6,10 +6,11 @@ import threading
 
 import pytest
 
-from common.agent import CRASHED, PORT_IN_USE, RUNNING, STOPPED, Agent
+from common.agent import Agent
 from common.exceptions import RemoteError, RemoteHandlerError, UnknownMessageError
 from common.protocol import ERROR, REPLY, Message, MessageDecoder, frame_message
 from common.sender import Sender
+from common.states import AgentState
 
 from .conftest import loopback
 
@@ -73,9 +74,11 @@ def test_builtin_status_and_ping(start_agent):
     agent = start_agent(EchoAgent())
     assert Sender.send_to("echo", "PING") == "PONG"
     status = Sender.send_to("echo", "STATUS")
-    assert status["name"] == "echo" and status["state"] == RUNNING
+    assert status["name"] == "echo" and status["state"] == AgentState.RUNNING
     assert status["port"] == agent.bound_address[1]
-    assert status["messages_handled"] == 2 and status["last_message"] == "STATUS"
+    # Routine traffic (STATUS, PING) is counted apart: it is not the agent's work.
+    assert status["messages_handled"] == 0 and status["last_message"] is None
+    assert status["routine_handled"] == 2
     assert "Echo" in status["messages"] and "SHUTDOWN" in status["messages"]
 
 
@@ -86,7 +89,9 @@ def test_unknown_message_names_agent_and_known_messages(start_agent):
     text = str(info.value)
     assert "'echo'" in text and "'Dance'" in text and "Echo" in text and "PING" in text
     assert "Echo" in info.value.details["known"]
-    assert agent.stats.errors == 1
+    # The caller's error, not the agent's: errors and the last message do not move.
+    assert agent.stats.errors == 0 and agent.stats.unknown_messages == 1
+    assert agent.stats.last_message is None
     assert Sender.send_to("echo", "PING") == "PONG"
 
 
@@ -96,7 +101,7 @@ def test_handler_exception_becomes_an_error_reply_and_is_counted(start_agent):
         Sender.send_to("echo", "Fail", {"n": 1})
     assert info.value.error == "ValueError" and info.value.text == "cannot do {'n': 1}"
     assert agent.stats.errors == 1 and agent.stats.last_error == "ValueError: cannot do {'n': 1}"
-    assert agent.state == RUNNING and Sender.send_to("echo", "PING") == "PONG"
+    assert agent.state == AgentState.RUNNING and Sender.send_to("echo", "PING") == "PONG"
 
 
 def test_unencodable_reply_becomes_an_error_reply(start_agent):
@@ -125,7 +130,7 @@ def test_bad_frames_get_an_error_frame_and_close_while_others_keep_working(start
         assert read_message(bad) is None, "the connection should be closed after an error frame"
         good.sendall(frame_message(Message("PING", {}, 1)))
         assert read_message(good) == Message("PING", {"result": "PONG"}, 1, "echo", REPLY)
-    assert agent.state == RUNNING
+    assert agent.state == AgentState.RUNNING
 
 
 def test_client_stalling_mid_frame_is_timed_out(start_agent):
@@ -162,7 +167,7 @@ def test_shutdown_message_stops_the_agent_and_runs_shutdown(start_agent):
     assert "shutting down" in Sender.send_to("echo", Agent.SHUTDOWN)
     assert agent.shutdown_called.wait(5), "shutdown() was not called"
     agent._thread.join(5)
-    assert agent.state == STOPPED and not agent.is_alive()
+    assert agent.state == AgentState.STOPPED and not agent.is_alive()
     assert agent.events == ["work", "shutdown"]
 
 
@@ -170,7 +175,7 @@ def test_stop_runs_shutdown_and_closes_the_port(start_agent):
     agent = start_agent(EchoAgent())
     address = agent.bound_address
     agent.stop()
-    assert agent.shutdown_called.is_set() and agent.state == STOPPED
+    assert agent.shutdown_called.is_set() and agent.state == AgentState.STOPPED
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(address, timeout=2).close()
 
@@ -191,7 +196,7 @@ def test_port_already_bound_is_reported_not_crashed():
         agent.start()
         agent.ready.wait(5)
         agent._thread.join(5)
-        assert agent.state == PORT_IN_USE
+        assert agent.state == AgentState.PORT_IN_USE
         assert f"127.0.0.1:{port}" in agent.stats.last_error and "already in use" in agent.stats.last_error
         assert agent.events == [] and not agent.is_alive()
 
@@ -205,5 +210,5 @@ def test_work_that_raises_crashes_the_agent_thread():
     agent.start()
     agent._thread.join(5)
     assert not agent.is_alive()
-    assert agent.state == CRASHED and "no telescope" in agent.stats.last_error
+    assert agent.state == AgentState.CRASHED and "no telescope" in agent.stats.last_error
     assert agent.shutdown_called.is_set(), "shutdown() must run even when work() fails"

@@ -5,8 +5,9 @@ import threading
 import pytest
 from django.test import override_settings
 
-from common.agent import CRASHED, RUNNING, Agent
+from common.agent import Agent
 from common.runtime import AgentRuntime, autostart_reason
+from common.states import AgentState
 
 from .conftest import loopback
 
@@ -71,12 +72,12 @@ def watch_state(rt: AgentRuntime, state: str, after: int = 0) -> threading.Event
 def test_crashed_agent_is_restarted_with_backoff():
     rt = AgentRuntime()
     rt.register("flaky", lambda: FlakyAgent(failures=2))
-    running = watch_state(rt, RUNNING)
+    running = watch_state(rt, AgentState.RUNNING)
     try:
         (agent,) = rt.start()
         assert running.wait(10), "the agent was not restarted into the running state"
         (status,) = rt.status()
-        assert status["state"] == RUNNING and status["restarts"] == 2 and agent.starts == 3
+        assert status["state"] == AgentState.RUNNING and status["restarts"] == 2 and agent.starts == 3
         assert status["supervision"] == "ok" and "crash 2" in status["last_error"]
     finally:
         rt.stop()
@@ -86,7 +87,7 @@ def test_crashed_agent_is_restarted_with_backoff():
 def test_restarts_are_bounded():
     rt = AgentRuntime()
     rt.register("flaky", lambda: FlakyAgent(failures=100))
-    third_crash = watch_state(rt, CRASHED, after=2)
+    third_crash = watch_state(rt, AgentState.CRASHED, after=2)
     try:
         (agent,) = rt.start()
         assert third_crash.wait(10), "the agent did not crash three times"
