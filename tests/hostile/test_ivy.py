@@ -162,3 +162,16 @@ def test_generated_regexps_never_hold_the_sender(bus, peers, regexp, text):
     elapsed = time.monotonic() - start
     assert elapsed < 0.05, f"send_msg took {elapsed * 1000:.1f} ms against {regexp!r}"
     witness.ping_within(2)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(garbage=st.binary(min_size=1, max_size=2048))
+def test_generated_garbage_from_a_peer_never_stops_the_bus(bus, peers, garbage):
+    if not peers:
+        _peer(bus, peers, "witness", r"^ok (.*)")
+    [witness] = peers
+    with socket.create_connection(bus.address, timeout=WAIT) as sock:
+        sock.sendall(garbage)
+    witness.ping_within(1)
+    assert bus.send_msg("ok 1") == 1
+    assert witness.read_type(codec.MSG) == IvyMessage(codec.MSG, 0, "1\x03")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -69,5 +70,27 @@ def test_an_oversized_msg_type_gets_an_error_reply_and_a_log_line(agent, caplog,
         assert echo.params == {"result": {"n": 1}}
     finally:
         pm.stop()
+        witness.stop()
+    assert_serving(agent)
+
+
+def test_generated_garbage_never_stops_the_endpoint(agent) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    endpoint = next(ep for ep in agent.endpoints if isinstance(ep, PymasepEndpoint))
+    witness, witness_replies = _client(agent, "witness")
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(garbage=st.binary(min_size=1, max_size=2048))
+    def attack(garbage: bytes) -> None:
+        with socket.create_connection(endpoint.address, timeout=WAIT) as sock:
+            sock.sendall(garbage)
+        pong, elapsed = _ask(witness, witness_replies, "PING", None)
+        assert pong.params == {"result": "PONG"} and elapsed < 0.2
+
+    try:
+        attack()
+    finally:
         witness.stop()
     assert_serving(agent)
