@@ -176,11 +176,11 @@ class IvyClient:
 
     def _send_checked(self, text: str) -> int:
         count = 0
+        data = text.encode()
         for _, pattern, prefix, _ in self._regexps:
-            match = pattern.search(text)
-            if match is not None:
-                groups = match.groups("")
-                line = prefix + ("\x03".join(groups) + "\x03\n").encode() if groups else prefix + b"\n"
+            groups = pattern.search(data)
+            if groups is not None:
+                line = prefix + b"\x03".join(groups) + b"\x03\n" if groups else prefix + b"\n"
                 if not self.enqueue(line):
                     break
                 count += 1

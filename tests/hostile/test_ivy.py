@@ -175,3 +175,23 @@ def test_generated_garbage_from_a_peer_never_stops_the_bus(bus, peers, garbage):
     witness.ping_within(1)
     assert bus.send_msg("ok 1") == 1
     assert witness.read_type(codec.MSG) == IvyMessage(codec.MSG, 0, "1\x03")
+
+
+@pytest.mark.parametrize(
+    ("regexp", "text", "groups"),
+    [
+        pytest.param(r"^a (.*)", "a é ü", [b"\xc3\xa9 \xc3\xbc".decode().encode()], id="utf8-group"),
+        pytest.param(r"x(y)?z", "xz", [b""], id="group-not-taking-part"),
+        pytest.param(r"^ok$", "ok", [], id="no-group"),
+        pytest.param(r"b", "abc", [], id="search-anywhere"),
+        pytest.param(r"^b", "abc", None, id="anchored-miss"),
+    ],
+)
+def test_peer_regexps_match_like_ivy(regexp, text, groups):
+    assert compile_peer_regexp(regexp).search(text.encode()) == groups
+
+
+def test_the_one_byte_escape_is_refused():
+    with pytest.raises(IvyRegexpError, match="one byte"):
+        compile_peer_regexp(r"a\Cb")
+    assert compile_peer_regexp(r"a\\C").search(b"a\\C") == []
