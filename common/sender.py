@@ -39,7 +39,6 @@ from .protocol import (
     ProtocolError,
     frame_message,
 )
-from .protocol.framing import DEFAULT_MAX_FRAME_SIZE
 
 _ids = itertools.count(1)
 _default_sender = f"sender@{socket.gethostname()}:{os.getpid()}"
@@ -54,7 +53,7 @@ class _Channel:
         self.port = port
         self.lock = threading.Lock()
         self.sock: socket.socket | None = None
-        self.decoder = MessageDecoder(DEFAULT_MAX_FRAME_SIZE)
+        self.decoder = MessageDecoder(setting("PYROS_MAX_FRAME_SIZE"))  # the limit agents reply within
         self._kernel_timeout = -1.0
 
     def _set_timeout(self, sock: socket.socket, timeout: float) -> None:
@@ -76,7 +75,7 @@ class _Channel:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(None)
         self._kernel_timeout = -1.0
-        self.decoder = MessageDecoder(DEFAULT_MAX_FRAME_SIZE)
+        self.decoder = MessageDecoder(setting("PYROS_MAX_FRAME_SIZE"))  # the limit agents reply within
         return sock
 
     def close(self) -> None:

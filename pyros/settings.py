@@ -181,6 +181,13 @@ PYROS_AGENTS_AUTOSTART = env_bool("PYROS_AGENTS_AUTOSTART", True)
 PYROS_MAX_FRAME_SIZE = 1024 * 1024
 # A client that stops in the middle of a frame for this long is disconnected (seconds).
 PYROS_FRAME_TIMEOUT = 10.0
+# Native endpoint limits (common/transport/native.py; the connection cap also bounds the threads of
+# the threaded servers in common/transport/tcp.py): connections served at once (more get an error
+# frame), seconds a connection may stay silent, bytes of unread replies per connection (past it the
+# connection is no longer read, and cut if it does not read back under within 0.5 s).
+PYROS_MAX_CONNECTIONS = 256
+PYROS_IDLE_TIMEOUT = 300.0
+PYROS_MAX_OUTPUT = 16 * 1024 * 1024
 # Sender.send_to's default timeout (seconds).
 PYROS_SEND_TIMEOUT = 5.0
 # Supervision: a crashed agent thread is restarted after 1, 2, 4 ... seconds, at most this many times.
