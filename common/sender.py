@@ -44,6 +44,9 @@ _ids = itertools.count(1)
 _default_sender = f"sender@{socket.gethostname()}:{os.getpid()}"
 
 
+STALE_AFTER = 1.0  # seconds unused after which a pooled connection is checked before it is written to
+
+
 class _Channel:
     """One persistent connection to one agent."""
 
@@ -55,6 +58,18 @@ class _Channel:
         self.sock: socket.socket | None = None
         self.decoder = MessageDecoder(setting("PYROS_MAX_FRAME_SIZE"))  # the limit agents reply within
         self._kernel_timeout = -1.0
+        self.last_used = 0.0
+
+    def _closed_by_agent(self) -> bool:
+        """Whether the agent closed this pooled connection (idle timeout): a notification written to
+        it would be lost without an error. One non-blocking peek, done only after a pause."""
+        assert self.sock is not None
+        try:
+            return self.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
 
     def _set_timeout(self, sock: socket.socket, timeout: float) -> None:
         """Blocking socket with kernel send/receive timeouts: no poll() or fcntl() per call."""
@@ -86,6 +101,10 @@ class _Channel:
     def call(self, message: Message, frame: bytes, timeout: float) -> Message | None:
         """Send ``frame``; wait for the reply to ``message`` unless it is a notification."""
         with self.lock:
+            now = time.monotonic()
+            if self.sock is not None and now - self.last_used > STALE_AFTER and self._closed_by_agent():
+                self.close()
+            self.last_used = now
             for attempt in (1, 2):
                 fresh = self.sock is None
                 if fresh:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import struct
+import threading
 import time
 
 import pytest
@@ -202,6 +203,16 @@ def test_idle_connections_are_closed_quietly_and_pooled_senders_reconnect(victim
         assert read_until_closed(idle, timeout=3) == []  # closed, no error frame
         assert 0.25 < time.monotonic() - start < 2.0
     assert Sender.send_to("victim", "PING") == "PONG"  # the pooled connection was closed: reconnects
+    Sender.notify("victim", "Store", {"n": 1})
+    native = agent.native
+    assert native is not None
+    idle = threading.Event()  # the pooled connection idles out, then is closed: wait for that
+    deadline = time.monotonic() + 5
+    while native.connections:
+        assert time.monotonic() < deadline, "the idle pooled connection was not closed"
+        idle.wait(0.05)
+    Sender.notify("victim", "Store", {"n": 2})  # on a connection the agent closed: not lost
+    assert Sender.send_to("victim", "Recall") == {"stored": [{"n": 1}, {"n": 2}]}
 
 
 def test_a_peer_that_half_closes_after_its_requests_gets_every_reply(victim):
