@@ -42,12 +42,32 @@ print("STOPPED", agent.state, flush=True)
 """
 
 
+TCP_CHILD = r"""
+import logging, os, resource, sys
+from common.transport.tcp import ThreadedTCPServer
+logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(levelname)s %(name)s %(message)s", force=True)
+def echo(sock, peer):
+    while data := sock.recv(4096):
+        sock.sendall(data)
+server = ThreadedTCPServer("127.0.0.1", 0, echo, name="fdvictim-tcp", max_connections=1000)
+server.start()
+spare = int(sys.argv[1])
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (len(os.listdir("/proc/self/fd")) + spare, hard))
+print("PORT", server.port, flush=True)
+sys.stdin.read()
+resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+server.stop()
+print("STOPPED", flush=True)
+"""
+
+
 class Child:
-    def __init__(self, spare: int) -> None:
+    def __init__(self, spare: int, script: str = CHILD) -> None:
         env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
         env["PYTHONUNBUFFERED"] = "1"
         self.popen = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(spare)],
+            [sys.executable, "-c", script, str(spare)],
             cwd=ROOT,
             env=env,
             stdin=subprocess.PIPE,
@@ -132,6 +152,51 @@ def test_descriptor_exhaustion_pauses_accept_and_service_resumes_by_itself():
         assert resumed < 2.0, f"service resumed only after {resumed:.2f} s"
         with socket.create_connection(address, timeout=5) as fresh:
             assert _ping(fresh, 101) < 0.2
+    finally:
+        for sock in flood:
+            sock.close()
+        output = child.finish()
+    assert "accepting again" in output, output
+    assert "STOPPED" in output, output
+
+
+def _echo(sock: socket.socket, ident: int) -> float:
+    start = time.monotonic()
+    sock.sendall(b"%d" % ident)
+    assert sock.recv(64) == b"%d" % ident
+    return time.monotonic() - start
+
+
+def test_the_threaded_server_pauses_accept_too_and_resumes():
+    child = Child(spare=6, script=TCP_CHILD)
+    flood: list[socket.socket] = []
+    try:
+        address = ("127.0.0.1", child.port)
+        witness = socket.create_connection(address, timeout=5)
+        flood.append(witness)
+        assert _echo(witness, 1) < 0.2
+        flood.extend(socket.create_connection(address, timeout=5) for _ in range(30))
+        deadline = time.monotonic() + 5
+        while not any("accept paused" in line for line in child.lines):
+            assert time.monotonic() < deadline, "\n".join(child.lines)
+            assert _echo(witness, 2) < 0.2
+        proc = psutil.Process(child.popen.pid)
+        cpu_before = sum(proc.cpu_times()[:2])
+        window = time.monotonic()
+        pace = threading.Event()
+        for ident in range(3, 53):
+            assert _echo(witness, ident) < 0.2
+            pace.wait(0.02)
+        cpu = sum(proc.cpu_times()[:2]) - cpu_before
+        elapsed = time.monotonic() - window
+        assert cpu < 0.3 * elapsed, f"{cpu:.2f} s of CPU in {elapsed:.2f} s while out of descriptors"
+        assert sum("accept paused" in line for line in child.lines) == 1, "\n".join(child.lines)
+        for sock in flood[1:]:
+            sock.close()
+        del flood[1:]
+        with socket.create_connection(address, timeout=5) as fresh:
+            fresh.settimeout(5)
+            assert _echo(fresh, 100) < 2.0
     finally:
         for sock in flood:
             sock.close()
