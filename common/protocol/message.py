@@ -101,9 +101,15 @@ def too_deep(obj: Any, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
-def _brackets(data: bytes) -> int:
-    """An upper bound of the nesting of a JSON text (every container opens with one of these)."""
-    return data.count(b"{") + data.count(b"[")
+# A JSON text nesting over MAX_DEPTH containers has at least this many bytes (each opens and closes):
+# shorter ones (most messages) skip the depth check altogether.
+_SHORTEST_TOO_DEEP = 2 * (MAX_DEPTH + 1)
+
+
+def _may_be_too_deep(data: bytes) -> bool:
+    """Cheap pre-check: every container opens with ``{`` or ``[``, so fewer of those than MAX_DEPTH
+    (or a text too short to hold them) cannot nest too deeply."""
+    return len(data) >= _SHORTEST_TOO_DEEP and data.count(b"{") + data.count(b"[") > MAX_DEPTH
 
 
 def encode_message(message: Message) -> bytes:
@@ -125,7 +131,7 @@ def encode_message(message: Message) -> bytes:
         raise UnencodableMessageError(f"params nest deeper than {MAX_DEPTH} levels (or are cyclic)") from None
     except ValueError as exc:
         raise UnencodableMessageError(str(exc)) from None
-    if _brackets(data) > MAX_DEPTH and too_deep(obj):
+    if len(data) >= _SHORTEST_TOO_DEEP and _may_be_too_deep(data) and too_deep(obj):
         raise UnencodableMessageError(f"params nest deeper than {MAX_DEPTH} levels")
     return data
 
@@ -139,7 +145,7 @@ def decode_message(payload: bytes) -> Message:
         if "depth limit" in str(exc) or "recursion" in str(exc).lower():
             raise MalformedMessageError(f"payload nests deeper than {MAX_DEPTH} levels") from None
         raise MalformedMessageError(f"payload is not JSON: {exc}") from None
-    if _brackets(payload) > MAX_DEPTH and too_deep(obj):
+    if len(payload) >= _SHORTEST_TOO_DEEP and _may_be_too_deep(payload) and too_deep(obj):
         raise MalformedMessageError(f"payload nests deeper than {MAX_DEPTH} levels")
     return require_message(obj)
 
