@@ -89,3 +89,30 @@ def inject_wait(user: Any) -> float | None:
     if throttle.allow_request(_UserOnly(user), None):  # type: ignore[arg-type]
         return None
     return throttle.wait() or 1.0
+
+
+def throttle_login(view: Any) -> Any:
+    """Wrap a Django login view (the console's, the admin's): a POST from an address over the
+    ``auth_failure`` rate gets 429 with ``Retry-After``; a POST answered 200 (the form shown again:
+    wrong credentials) counts as a failure."""
+    from functools import wraps
+
+    from django.http import HttpResponse
+
+    @wraps(view)
+    def wrapped(request: Any, *args: Any, **kwargs: Any) -> Any:
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        throttle = AuthFailureThrottle()
+        try:
+            throttle.check(request)
+        except Throttled as exc:
+            response = HttpResponse(str(exc.detail), status=429, content_type="text/plain")
+            response["Retry-After"] = str(int(exc.wait or 1) + 1)
+            return response
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200:
+            throttle.record(request)
+        return response
+
+    return wrapped

@@ -5,13 +5,16 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import api, views
+from .throttling import throttle_login
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     # Any active user may sign in here (the admin's login page takes staff only).
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="common/login.html", redirect_authenticated_user=True),
+        throttle_login(
+            auth_views.LoginView.as_view(template_name="common/login.html", redirect_authenticated_user=True)
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),

@@ -249,3 +249,19 @@ def test_production_mode_passes_check_deploy() -> None:
     assert default.returncode != 0 and "security.W008" in default.stderr + default.stdout
     no_key = _check_deploy(DJANGO_SECURE="1", DJANGO_SECRET_KEY="")
     assert no_key.returncode != 0 and "DJANGO_SECRET_KEY" in no_key.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [pytest.param("/login/", id="console"), pytest.param("/admin/login/", id="admin")])
+def test_wrong_passwords_on_the_sign_in_pages_are_throttled(make_user: Any, url: str) -> None:
+    from django.test import Client
+
+    make_user("staffer", staff=True)
+    client = Client()
+    codes = [client.post(url, {"username": "staffer", "password": f"guess-{i}"}).status_code for i in range(14)]
+    assert codes[:10] == [200] * 10 and set(codes[10:]) == {429}
+    locked = client.post(url, {"username": "staffer", "password": "pw-12345"})
+    assert locked.status_code == 429 and int(locked["Retry-After"]) > 0
+    assert client.get(url).status_code == 200  # the page itself is still served
+    cache.clear()
+    assert client.post(url, {"username": "staffer", "password": "pw-12345"}).status_code == 302
