@@ -76,3 +76,31 @@ class AcceptBackoff:
         self.episode_start = None
         self.failures = 0
         self.delay = self.first
+
+
+class LogBudget:
+    """At most ``burst`` warnings per ``period`` seconds for one kind of event (a peer opening
+    connections full of garbage must not flood the log); the next line allowed says how many
+    were left out."""
+
+    __slots__ = ("burst", "left", "period", "suppressed", "window_end")
+
+    def __init__(self, burst: int = 10, period: float = 10.0) -> None:
+        self.burst = burst
+        self.period = period
+        self.left = burst
+        self.window_end = 0.0
+        self.suppressed = 0
+
+    def take(self, now: float | None = None) -> int | None:
+        """None: stay quiet (counted). Else the number of lines left out since the last one."""
+        now = time.monotonic() if now is None else now
+        if now >= self.window_end:
+            self.window_end = now + self.period
+            self.left = self.burst
+        if self.left <= 0:
+            self.suppressed += 1
+            return None
+        self.left -= 1
+        suppressed, self.suppressed = self.suppressed, 0
+        return suppressed

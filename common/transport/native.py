@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 from ..conf import setting
 from ..protocol import ERROR, REQUEST, Message, ProtocolError, decode_message, frame_message
-from .backoff import AcceptBackoff
+from .backoff import AcceptBackoff, LogBudget
 from .native_connection import OUTPUT_GRACE, FrameConnection
 
 __all__ = ["OUTPUT_GRACE", "Deliver", "FrameConnection", "NativeEndpoint"]
@@ -83,6 +83,7 @@ class NativeEndpoint:
         self._timed: dict[FrameConnection, float] = {}
         self._sweep_at = time.monotonic() + self._sweep_period
         self._at_cap = False
+        self._log_budget = LogBudget()
 
     @property
     def _sweep_period(self) -> float:
@@ -271,10 +272,17 @@ class NativeEndpoint:
         else:
             self.schedule(conn)
 
+    def _warn(self, text: str, *args: object) -> None:
+        left_out = self._log_budget.take()
+        if left_out is None:
+            return
+        if left_out:
+            text += f" ({left_out} similar lines left out)"
+        log.warning(text, *args)
+
     def cut(self, conn: FrameConnection) -> None:
-        log.warning(
-            "%s: dropping %s: it does not read its replies (%d bytes unread)", self.name, conn.peer, len(conn.out)
-        )
+        unread = len(conn.out)
+        self._warn("%s: dropping %s: it does not read its replies (%d bytes unread)", self.name, conn.peer, unread)
         self.close(conn)
 
     def refuse(self, conn: FrameConnection, error: str, text: str, *, quiet: bool = False) -> None:
@@ -283,7 +291,7 @@ class NativeEndpoint:
         if conn.closed or conn.closing:
             return
         if not quiet:
-            log.warning("%s: closing connection from %s: %s", self.name, conn.peer, text)
+            self._warn("%s: closing connection from %s: %s", self.name, conn.peer, text)
         conn.error_frame = frame_message(Message("FRAME", {"error": error, "message": text}, 0, self.name, ERROR))
         if not conn.awaiting:
             conn._send_error()

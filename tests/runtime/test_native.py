@@ -128,3 +128,17 @@ def test_the_frame_deadline_runs_from_the_first_byte(endpoint):
         client.settimeout(5)
         [error] = MessageDecoder().feed(client.recv(65536))
         assert (error.id, error.params["error"]) == (0, "FrameTimeout")
+
+
+def test_refusals_do_not_flood_the_log(endpoint, caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="pyros.transport"):
+        for _ in range(30):
+            client, conn = _connect(endpoint)
+            with client:
+                client.sendall(b"\x00\x00\x00\x02{]")
+                _pump(endpoint, rounds=2)
+            endpoint.close(conn)
+    lines = [r.getMessage() for r in caplog.records if "closing connection" in r.getMessage()]
+    assert len(lines) == 10, lines
