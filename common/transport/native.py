@@ -190,11 +190,10 @@ class NativeEndpoint:
             return
         now = conn.last_read = time.monotonic()
         decoder = conn.decoder
+        unframed = decoder.pending + len(data)
         decoder.receive_data(data)
-        completed = False
         try:
             while (payload := decoder.next_frame()) is not None:
-                completed = True
                 message = decode_message(payload)
                 if message.kind == REQUEST:
                     conn.awaiting += 1
@@ -202,8 +201,8 @@ class NativeEndpoint:
         except ProtocolError as exc:
             self.refuse(conn, type(exc).__name__.removesuffix("Error"), str(exc))
             return
-        if decoder.pending:
-            if completed or conn.frame_since is None:
+        if decoder.pending:  # mid-frame: the deadline runs from the first byte of this frame
+            if decoder.pending != unframed or conn.frame_since is None:
                 conn.frame_since = now
                 self.schedule(conn)
         elif conn.frame_since is not None:
