@@ -8,7 +8,8 @@ exported with ``git archive main | tar -x -C /tmp/main``::
 
     .venv/bin/python bench/limits.py /tmp/main
 
-Not run by the test command.
+Without arguments (and from ``bench/run.py``) the reference is the ``main`` branch, exported to a
+temporary directory with ``git archive``. Not run by the test command.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import selectors
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -65,14 +67,31 @@ def run_in(root: Path) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def main(others: list[str]) -> None:
-    roots = [HERE, *(Path(p).resolve() for p in others)]
-    results = {root: run_in(root) for root in roots}
-    base = results[roots[-1]]
-    print(f"native endpoint, {COUNT:,} pipelined notifications, agent-side CPU (best of 7)")
+def main(others: list[str] | None = None) -> None:
+    """Compare this checkout with ``others`` (default: the ``main`` branch, exported to a temporary
+    directory with ``git archive``, when there is one)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        labels = {HERE: f"this checkout ({HERE.name})"}
+        if others is None:
+            if _export_main(Path(scratch)):
+                labels[Path(scratch).resolve()] = "main (git archive)"
+        else:
+            labels.update({Path(p).resolve(): p for p in others})
+        results = {root: run_in(root) for root in labels}
+    base = list(results.values())[-1]
+    print(f"native endpoint, {COUNT:,} pipelined notifications, agent-side CPU (best of 7; last = reference)")
     for root, cpu in results.items():
-        print(f"  {root!s:40s} {cpu / COUNT * 1e9:7.0f} ns/msg  {COUNT / cpu:10,.0f} msg/s  ratio {cpu / base:.3f}")
+        per = cpu / COUNT * 1e9
+        print(f"  {labels[root]:40s} {per:7.0f} ns/msg  {COUNT / cpu:10,.0f} msg/s  ratio {cpu / base:.3f}")
+
+
+def _export_main(target: Path) -> bool:
+    archive = subprocess.run(["git", "archive", "main"], cwd=HERE, capture_output=True)
+    if archive.returncode != 0:
+        return False
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return True
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main(sys.argv[1:] or None)
