@@ -30,7 +30,7 @@ REPEATS = int(os.environ.get("BENCH_NETNODE_REPEATS", "3"))  # each figure: best
 
 
 def _body(i: int) -> bytes:
-    from common.protocol.netnode import encode_message, make_message
+    from common.networking.codec import encode_message, make_message
 
     return encode_message(make_message("tx", i, "rx", "BENCH", VALUE))
 

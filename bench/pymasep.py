@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from common.communication import Client, Frame, Message, Server, SocketHandler, SocketHandlerQueue  # noqa: E402
-from common.protocol.pymasep import frame, frame_decoder  # noqa: E402
+from common.communication.codec import frame, frame_decoder  # noqa: E402
 
 ONE_WAY = 50_000
 ROUND_TRIPS = 5_000

@@ -42,7 +42,7 @@ from typing import Any
 from . import directory, endpoints
 from .conf import setting
 from .config import AgentAddress, load_config
-from .dbhygiene import tidy_connections
+from .dbhygiene import tidy_connections, wait_for_apps
 from .endpoints import Endpoint
 from .exceptions import UnknownMessageTypeError
 from .protocol import Message
@@ -139,6 +139,7 @@ class Agent:
         self._thread: threading.Thread | None = None
         self._lifecycle = threading.Lock()
         self._listeners: list[Listener] = []
+        self._bind_error: str | None = None
 
     # --- to override ----------------------------------------------------------------------------
     def work(self) -> None:
@@ -262,6 +263,7 @@ class Agent:
         try:
             if not self._open_endpoints():
                 return
+            wait_for_apps()
             self.stats.started_at = time.time()
             self.stats.ended_at = None
             worked = True
@@ -499,6 +501,7 @@ class Agent:
         except OSError as exc:
             self.native = None
             return self._bind_failed(address, "port", address.port, exc)
+        self._bind_error = None
         bound = self.native.address
         directory.publish(self.name, *bound)
         log.info("agent %s listening on %s:%s", self.name, *bound)
@@ -527,7 +530,10 @@ class Agent:
         else:
             self.stats.last_error = f"cannot listen on {where}: {exc.strerror or exc}"
             state = AgentState.CRASHED
-        log.error("agent %s: %s", self.name, self.stats.last_error)
+        # Logged once per episode: a supervisor retrying a taken port does not repeat it.
+        repeated = self._bind_error == self.stats.last_error
+        self._bind_error = self.stats.last_error
+        log.log(logging.DEBUG if repeated else logging.ERROR, "agent %s: %s", self.name, self.stats.last_error)
         self._set_state(state)
         self._close_endpoints()
         return False

@@ -14,6 +14,7 @@ Reading needs a signed-in user (session with CSRF, or token); injecting needs
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db.models import QuerySet
@@ -29,9 +30,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .control import ControlTimeoutError, control
+from .exceptions import PyrosError, UnknownAgentError
 from .inject import inject
 from .models import MessageLog
-from .permissions import CanInjectMessages
+from .permissions import CanControlAgents, CanInjectMessages
 from .serializers import (
     AgentStatusSerializer,
     InjectErrorSerializer,
@@ -41,6 +44,8 @@ from .serializers import (
 )
 from .status import agent_views
 from .throttling import AuthFailureThrottle, InjectThrottle, TokenEndpointThrottle
+
+log = logging.getLogger("pyros.api")
 
 _NAME = OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, description="Agent name.")
 
@@ -98,6 +103,52 @@ class AgentMessageView(APIView):
         data: dict[str, Any] = body.validated_data
         result = inject(request.user, name, data["message"], data["params"], data.get("timeout"), via="api")
         return Response(result.body(), status=result.status_code)
+
+
+class AgentControlView(APIView):
+    """POST /api/agents/{name}/{start,stop,restart}/: whichever process runs the agent."""
+
+    permission_classes = [IsAuthenticated, CanControlAgents]
+    action_name = "start"
+
+    def post(self, request: Request, name: str) -> Response:
+        try:
+            result = control(name, self.action_name)
+        except UnknownAgentError as exc:
+            return Response({"error": "unknown agent", "detail": str(exc), "known": exc.known}, status=404)
+        except ControlTimeoutError as exc:
+            return Response({"error": "timeout", "detail": str(exc)}, status=504)
+        except PyrosError as exc:
+            return Response({"error": "unavailable", "detail": str(exc)}, status=503)
+        log.info("agent %s: %s by %s (%s)", name, self.action_name, request.user, result.where)
+        return Response(AgentStatusSerializer(result.status).data)
+
+
+def control_view(action: str) -> type[AgentControlView]:
+    """The view of ``POST /api/agents/{name}/<action>/`` (its own operation in the OpenAPI schema)."""
+    schema = extend_schema(
+        operation_id=f"agents_{action}",
+        summary=f"{action.capitalize()} an agent (in this process or, through the channel layer, another)",
+        parameters=[_NAME],
+        request=None,
+        responses={
+            200: AgentStatusSerializer,
+            403: OpenApiResponse(description="Needs the common.control_agent permission."),
+            404: OpenApiResponse(description="Unknown agent."),
+            503: OpenApiResponse(description="The agent runs in no process this one can reach."),
+            504: OpenApiResponse(description="The agent's process did not answer in time."),
+        },
+    )
+
+    class View(AgentControlView):
+        action_name = action
+
+        @schema
+        def post(self, request: Request, name: str) -> Response:
+            return super().post(request, name)
+
+    View.__name__ = View.__qualname__ = f"Agent{action.capitalize()}View"
+    return View
 
 
 class MessageLogPagination(PageNumberPagination):

@@ -6,14 +6,16 @@ class CommonConfig(AppConfig):
     verbose_name = "Agent runtime"
 
     def ready(self) -> None:
-        # The wire dialects register their configuration keys (ivy_bus, pymasep_port, netnode_*).
-        from .communication import endpoint as pymasep_endpoint  # noqa: F401
-
-        # Heartbeats and status events for the agents of this process (before any app registers and
-        # autostarts its agent: common comes first in INSTALLED_APPS).
-        from .heartbeat import install
-        from .ivy_agent import IvyEndpoint  # noqa: F401
-        from .networking import endpoint as netnode_endpoint  # noqa: F401
+        """Register the wire dialects' configuration keys (``ivy_bus``, ``pymasep_port``, ``netnode_*``)
+        and hook heartbeats, status events and the control listener into this process's runtime (before
+        any app registers and autostarts its agent: common comes first in INSTALLED_APPS)."""
+        from . import checks, control_listener, heartbeat
+        from .communication import endpoint as pymasep_endpoint
+        from .ivy import agent as ivy_agent
+        from .networking import endpoint as netnode_endpoint
         from .runtime import runtime
 
-        install(runtime)
+        del pymasep_endpoint, ivy_agent, netnode_endpoint  # imported for their registrations
+        runtime.add_start_guard(checks.config_errors)
+        heartbeat.install(runtime)
+        control_listener.install(runtime)

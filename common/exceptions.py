@@ -34,10 +34,6 @@ class UnknownAgentError(CallerError):
         self.known = known
 
 
-class IvyNotConfiguredError(CallerError):
-    """The agent is not on an Ivy bus (no ``ivy_bus`` in its section, or not started)."""
-
-
 class InvalidMessageError(CallerError):
     """A message that cannot be sent (empty type, params that are not a JSON object, too large)."""
 

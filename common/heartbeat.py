@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import close_old_connections, connection
 
 from .conf import setting
+from .dbhygiene import wait_for_apps
 from .events import EventRelay
 from .status import HOSTNAME, LIVE_STATES, NOT_STARTED, is_fresh, to_datetime
 
@@ -72,6 +73,7 @@ class Heartbeat:
 
     # --- the thread ---------------------------------------------------------------------------------
     def _run(self) -> None:
+        wait_for_apps()  # started from an app's ready(): no query before every app is ready
         try:
             while not self._stop.is_set():
                 self._wake.clear()

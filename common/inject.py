@@ -1,9 +1,10 @@
 """Inject one message into an agent for a user (REST API, websocket, admin) and log it.
 
 :func:`inject` sends through ``Sender.send_to``, maps each runtime error to an HTTP status (404
-unknown agent, 400 invalid message, 502 the agent answered with an error, 503 unreachable, 504
-timeout) and records a ``MessageLog`` row with the user, the time, the reply or error and the round
-trip. It blocks up to the timeout: call it from a worker thread, never from an event loop.
+unknown agent or message, 403 ``SHUTDOWN`` without the control permission, 400 invalid message,
+502 the agent answered with an error, 503 unreachable, 504 timeout) and records a ``MessageLog`` row
+with the user, the time, the reply or error and the round trip. It blocks up to the timeout: call it
+from a worker thread, never from an event loop.
 """
 
 from __future__ import annotations
@@ -24,18 +25,22 @@ from .exceptions import (
     PyrosError,
     RemoteError,
     UnknownAgentError,
+    UnknownMessageError,
 )
 from .models import MessageLog
+from .permissions import can_control
 from .retention import maybe_prune
 from .sender import Sender
 
 log = logging.getLogger("pyros.inject")
 
 Outcome = MessageLog.Outcome
+CONTROL_MESSAGES = frozenset({"SHUTDOWN"})  # these need common.control_agent, not only inject_message
 
 # Most specific first: RemoteHandlerError and UnknownMessageError are RemoteErrors.
 _ERRORS: list[tuple[type[Exception], int, str]] = [
     (UnknownAgentError, 404, Outcome.UNKNOWN_AGENT),
+    (UnknownMessageError, 404, Outcome.UNKNOWN_MESSAGE),
     (InvalidMessageError, 400, Outcome.BAD_REQUEST),
     (RemoteError, 502, Outcome.HANDLER_ERROR),
     (AgentProtocolError, 502, Outcome.HANDLER_ERROR),
@@ -83,12 +88,16 @@ def inject(
     sent_at = timezone.now()
     sender = f"{getattr(user, 'username', '') or 'anonymous'}@{via}"
     start = time.perf_counter()
-    try:
-        reply = Sender.send_to(agent, message, params or {}, timeout, sender=sender)
-        result = InjectResult(agent, message, 200, Outcome.OK, reply=reply)
-    except PyrosError as exc:
-        status_code, outcome = _classify(exc)
-        result = InjectResult(agent, message, status_code, outcome, error=_error_of(exc))
+    if message in CONTROL_MESSAGES and not can_control(user):
+        text = f"{message} stops the agent: it needs the common.control_agent permission (or a staff account)"
+        result = InjectResult(agent, message, 403, Outcome.FORBIDDEN, error={"type": "Forbidden", "text": text})
+    else:
+        try:
+            reply = Sender.send_to(agent, message, params or {}, timeout, sender=sender)
+            result = InjectResult(agent, message, 200, Outcome.OK, reply=reply)
+        except PyrosError as exc:
+            status_code, outcome = _classify(exc)
+            result = InjectResult(agent, message, status_code, outcome, error=_error_of(exc))
     result.round_trip_ms = round((time.perf_counter() - start) * 1000.0, 3)
     result.sent_at = sent_at.isoformat().replace("+00:00", "Z")
     entry = MessageLog.objects.create(

@@ -35,6 +35,7 @@ class AgentStatus(models.Model):
         ordering = ["name"]
         verbose_name = "agent status"
         verbose_name_plural = "agent statuses"
+        permissions = [("control_agent", "Can start, stop and restart agents")]
 
     def __str__(self) -> str:
         return f"{self.name}: {self.state}"
@@ -47,6 +48,8 @@ class MessageLog(models.Model):
         OK = "ok", "reply"
         BAD_REQUEST = "bad request", "bad request"
         UNKNOWN_AGENT = "unknown agent", "unknown agent"
+        UNKNOWN_MESSAGE = "unknown message", "unknown message"
+        FORBIDDEN = "forbidden", "forbidden"
         HANDLER_ERROR = "handler error", "handler error"
         UNREACHABLE = "unreachable", "agent unreachable"
         TIMEOUT = "timeout", "timeout"

@@ -25,10 +25,11 @@ def run_agents(
     previous = {sig: signal.signal(sig, _setter(stop)) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         agents = runtime.start(list(names) or None)
-        failed = _report(agents, out, err, ready_timeout)
+        failed = _report(agents, err, ready_timeout)
         if failed == len(agents):
             return failed
-        out(f"{len(agents) - failed} agent(s) running; press Ctrl+C (or send SIGTERM) to stop.")
+        running = [f"{a.name} on {a.bound_address[0]}:{a.bound_address[1]}" for a in agents if a.bound_address]
+        out(f"{len(running)} agent(s) running ({', '.join(running)}); press Ctrl+C (or send SIGTERM) to stop.")
         stop.wait()
         out("stopping agents ...")
         return failed
@@ -38,14 +39,13 @@ def run_agents(
             signal.signal(sig, handler)
 
 
-def _report(agents: list[Agent], out: Callable[[str], None], err: Callable[[str], None], timeout: float) -> int:
+def _report(agents: list[Agent], err: Callable[[str], None], timeout: float) -> int:
+    """Wait for each agent; report those that did not start (each running one has logged where it
+    listens: the summary line names them, nothing is printed twice)."""
     failed = 0
     for agent in agents:
         agent.ready.wait(timeout)
-        if agent.state == AgentState.RUNNING and agent.bound_address is not None:
-            host, port = agent.bound_address
-            out(f"agent {agent.name} listening on {host}:{port}")
-        else:
+        if agent.state != AgentState.RUNNING or agent.bound_address is None:
             failed += 1
             err(f"agent {agent.name} did not start ({agent.state}): {agent.stats.last_error or 'no detail'}")
     return failed

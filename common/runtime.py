@@ -82,6 +82,8 @@ class AgentRuntime:
         self._status_listeners: list[Callable[[Agent, str], None]] = []
         # (on_start, on_stop) hooks: the heartbeat thread of common.heartbeat, the control listener.
         self._lifecycle_hooks: list[tuple[Callable[[AgentRuntime], None], Callable[[AgentRuntime], None]]] = []
+        # Callables returning the reasons not to autostart (the agent configuration check of common.checks).
+        self._start_guards: list[Callable[[], list[str]]] = []
         self._autostarted = False
         self._stopping = False
 
@@ -117,12 +119,23 @@ class AgentRuntime:
         """``on_start(runtime)`` runs after each ``start()``, ``on_stop(runtime)`` after ``stop()``."""
         self._lifecycle_hooks.append((on_start, on_stop))
 
+    def add_start_guard(self, guard: Callable[[], list[str]]) -> None:
+        """``guard()`` returns the errors that keep ``autostart()`` from starting anything (logged once)."""
+        self._start_guards.append(guard)
+
     # --- start / stop --------------------------------------------------------------------------------
     def autostart(self) -> str | None:
         """Start the registered agents if this process is a serving one (idempotent: each app's
         ready() calls it after registering its agent; agents already started are left alone)."""
         reason = autostart_reason()
         if reason is None:
+            return None
+        errors = [error for guard in self._start_guards for error in guard()]
+        if errors:
+            with self._lock:
+                first, self._autostarted = not self._autostarted, True
+            if first:
+                log.error("agents not started: %s", "; ".join(errors))
             return None
         with self._lock:
             first = not self._autostarted
@@ -228,8 +241,11 @@ class AgentRuntime:
                 return
             if agent.state == AgentState.PORT_IN_USE:
                 delay = self._backoff(sup.port_retries)
+                level = logging.WARNING if sup.port_retries == 0 else logging.DEBUG
                 sup.port_retries += 1
-                log.warning("agent %s: port in use; trying again in %g s", agent.name, delay)
+                log.log(
+                    level, "agent %s: port in use; trying again in %g s (and later, with backoff)", agent.name, delay
+                )
             else:
                 sup.port_retries = 0
                 started = agent.stats.started_at

@@ -35,7 +35,7 @@ from .protocol import (
     REQUEST,
     Message,
     MessageDecoder,
-    OversizedMessageError,
+    OutgoingFrameTooLargeError,
     ProtocolError,
     frame_message,
 )
@@ -255,7 +255,7 @@ def _build(message: str, params: dict[str, Any] | None, sender: str | None, kind
 def _frame(message: Message) -> bytes:
     try:
         return frame_message(message, setting("PYROS_MAX_FRAME_SIZE"))
-    except OversizedMessageError as exc:
+    except OutgoingFrameTooLargeError as exc:
         raise InvalidMessageError(f"message {message.type!r} is too large: {exc}") from None
     except (TypeError, ValueError) as exc:
         raise InvalidMessageError(f"params of {message.type!r} cannot be sent as JSON: {exc}") from None

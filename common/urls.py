@@ -21,6 +21,14 @@ urlpatterns = [
     path("api/agents/", api.AgentListView.as_view(), name="api-agents"),
     path("api/agents/<str:name>/", api.AgentDetailView.as_view(), name="api-agent"),
     path("api/agents/<str:name>/messages/", api.AgentMessageView.as_view(), name="api-agent-messages"),
+    *[
+        path(
+            f"api/agents/<str:name>/{action}/",
+            api.control_view(action).as_view(),
+            name=f"api-agent-{action}",
+        )
+        for action in ("start", "stop", "restart")
+    ],
     path("api/messages/", api.MessageLogListView.as_view(), name="api-messages"),
     path("api/token/", api.ThrottledObtainAuthToken.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -65,6 +65,7 @@ if SECURE:
     ]
 
 INSTALLED_APPS = [
+    "pyros",  # first: its runserver (daphne's, announcing pyros) wins
     "daphne",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -12,15 +12,12 @@ import logging
 import queue
 import socketserver
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from simulators.common import SERVER_SHUTDOWN, ByteParser
 from simulators.custom import HEADER, TAIL, CustomCommandDetector, is_whole_custom_command, split_custom_command
 from simulators.exceptions import CustomCommandError
 from simulators.utils import to_text, to_wire
-
-if TYPE_CHECKING:
-    from simulators.hosting import Endpoint
 
 logger = logging.getLogger("pyros.simulators")
 
@@ -36,7 +33,7 @@ class BaseHandler(socketserver.BaseRequestHandler):
     """Common part of both handlers: the System, sending, and custom commands."""
 
     custom_header, custom_tail = (HEADER, TAIL)
-    server: Endpoint  # type: ignore[assignment]  # the socketserver part of our Server
+    server: Any  # the socketserver part of our Server (a simulators.hosting.Endpoint)
 
     def setup(self) -> None:
         self.system: Any = self.server.owner.system

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ..conf import setting
-from ..transport.pymasep import SocketHandler
 from .exceptions import DuplicateConnectionError, UnknownConnectionError
 from .frame import Frame
+from .transport import SocketHandler
 
 
 class BaseThreadedCommunication:

@@ -9,20 +9,20 @@ import socket
 from typing import Any
 
 from ..conf import setting
-from ..protocol import PymasepError
-from ..protocol.pymasep import decode_hello
 from ..transport.exceptions import PeerClosedError
-from ..transport.pymasep import SocketHandler
-from ..transport.pymasep_discovery import search_server
 from .base_threaded_communication import BaseThreadedCommunication
+from .codec import decode_hello
+from .discovery import search_server
 from .exceptions import (
     ClientRefusedError,
     HandshakeFailedError,
     HandshakeTimeoutError,
     NotConnectedError,
+    PymasepError,
     ServerNotFoundError,
 )
 from .frame import Frame
+from .transport import SocketHandler
 
 
 class Client(BaseThreadedCommunication):

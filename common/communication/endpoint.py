@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING, Any
 from ..conf import setting
 from ..endpoints import register_endpoint
 from ..protocol import Message as NativeMessage
-from ..protocol import PymasepDecodeError
-from ..protocol.pymasep import decode_message, encode_message
-from ..transport.pymasep import SocketHandler
+from .codec import decode_message, encode_message
+from .exceptions import PymasepDecodeError
 from .frame import Frame
 from .server import Server
+from .transport import SocketHandler
 
 if TYPE_CHECKING:
     from ..agent import Agent

@@ -1,10 +1,12 @@
-"""Errors of the pymasep-compatible communication layer (codec errors are in common.protocol).
+"""Errors of the pymasep-compatible communication layer: its codec's and its transport's.
 
 Errors of the caller (:class:`DuplicateConnectionError` from ``add_connection``, an unknown
 connection id) are kept apart from errors of the peer or network (refused, silent, not found).
 """
 
 from __future__ import annotations
+
+from ..protocol.exceptions import MalformedMessageError, OutgoingFrameTooLargeError, ProtocolError
 
 
 class CommunicationError(Exception):
@@ -51,3 +53,29 @@ class HandshakeFailedError(CommunicationError, ConnectionError):
 
 class ServerNotFoundError(CommunicationError, ConnectionError):
     """No pymasep server answered the discovery request."""
+
+
+# --- the codec (common.communication.codec, xmlvalues) ----------------------------------------------
+class PymasepError(ProtocolError):
+    """The pymasep peer sent something the pymasep codec cannot accept."""
+
+
+class PymasepDecodeError(PymasepError, MalformedMessageError):
+    """A pymasep frame whose payload is not a valid Message: not well-formed XML, a DTD or an entity
+    (refused, never expanded), an element outside the value allow-list (``<type>``, unknown tags:
+    nothing from the wire is imported or instantiated), a malformed scalar, nesting too deep."""
+
+
+class PymasepHandshakeError(PymasepError):
+    """The first frame of a pymasep connection is not a usable hello (empty, not UTF-8, ``BYE``)."""
+
+
+class PymasepEncodeError(ValueError):
+    """A value the pymasep XML cannot carry (an error of the caller, not of the peer): a type outside
+    int/float/bool/None/str/list/tuple/set/dict, a non-str dict key, characters XML 1.0 cannot hold,
+    nesting too deep or cyclic. A ``ValueError``, so that code catching encoding errors sees it."""
+
+
+class PymasepFrameTooLargeError(OutgoingFrameTooLargeError):
+    """A payload over what a pymasep frame can carry (65,535 bytes: the u16 length), refused before
+    anything is written."""

@@ -1,5 +1,5 @@
 """``pymasep.communication.Frame``: one frame's payload (defined with the codec)."""
 
-from ..protocol.pymasep import Frame
+from .codec import Frame
 
 __all__ = ["Frame"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 from xml.etree import ElementTree
 
-from ..protocol.pymasep import decode_message, encode_message
+from .codec import decode_message, encode_message
 
 
 class Message:

@@ -16,14 +16,13 @@ from collections import deque
 from typing import Any
 
 from ..conf import setting
-from ..protocol import PymasepError
-from ..protocol.pymasep import decode_hello
 from ..transport.exceptions import PeerClosedError
-from ..transport.pymasep import Listener, SocketHandler
-from ..transport.pymasep_discovery import AnnouncementResponder
 from .base_threaded_communication import BaseThreadedCommunication
-from .exceptions import DuplicateConnectionError
+from .codec import decode_hello
+from .discovery import AnnouncementResponder
+from .exceptions import DuplicateConnectionError, PymasepError
 from .frame import Frame
+from .transport import Listener, SocketHandler
 
 
 class Server(BaseThreadedCommunication):

@@ -1,5 +1,5 @@
 """``pymasep.communication.SocketHandler`` (the implementation lives in common.transport.pymasep)."""
 
-from ..transport.pymasep import SocketHandler
+from .transport import SocketHandler
 
 __all__ = ["SocketHandler"]

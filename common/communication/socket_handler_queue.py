@@ -7,8 +7,8 @@ import queue as queue_module
 import socket
 from typing import Any
 
-from ..protocol.pymasep import Frame
-from ..transport.pymasep import SocketHandler
+from .codec import Frame
+from .transport import SocketHandler
 
 
 class SocketHandlerQueue(SocketHandler):

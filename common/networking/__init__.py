@@ -12,12 +12,12 @@ The wire format is ``common.protocol.netnode``; sockets and threads live in
 ``common.transport.zmq_node`` / ``zmq_station``; ``endpoint`` attaches a Net_Node to a pyros agent.
 """
 
-from ..protocol.netnode import CONFIRM, MINPRINT, NOLOG, NOREPEAT, STREAM, NetMessage
-from ..transport.exceptions import OutboxFullError
-from ..transport.zmq_node import Net_Node
-from ..transport.zmq_station import Station
-from ..transport.zmq_stream import StreamQueue
-from ..transport.zmq_support import NodeStats
+from .codec import CONFIRM, MINPRINT, NOLOG, NOREPEAT, STREAM, NetMessage
+from .exceptions import OutboxFullError
+from .node import Net_Node
+from .station import Station
+from .stream import StreamQueue
+from .support import NodeStats
 
 Message = NetMessage
 

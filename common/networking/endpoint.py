@@ -28,8 +28,8 @@ from ..config import AgentAddress, parse_port
 from ..endpoints import register_endpoint
 from ..exceptions import ConfigError, InvalidMessageError
 from ..protocol import NOTIFY, Message
-from ..protocol.netnode import NetMessage
-from ..transport.zmq_node import Net_Node
+from .codec import NetMessage
+from .node import Net_Node
 
 if TYPE_CHECKING:
     from ..agent import Agent

@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from .exceptions import FrameTooLargeError, OversizedMessageError
+from .exceptions import FrameTooLargeError, OutgoingFrameTooLargeError
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,12 @@ DEFAULT_MAX_FRAME_SIZE = 1024 * 1024
 def encode_frame(payload: bytes, header: Header = U32_BE, max_size: int | None = None) -> bytes:
     """Return header + payload as one bytes object (to be written with one call).
 
-    Raises :class:`OversizedMessageError` (an error of the caller, not a ``ProtocolError``) when
-    the payload exceeds ``max_size`` or what the header can express.
+    Raises :class:`OutgoingFrameTooLargeError` (the caller's error) when the payload exceeds
+    ``max_size`` or what the header can express.
     """
     limit = header.max_length if max_size is None else min(max_size, header.max_length)
     if len(payload) > limit:
-        raise OversizedMessageError(len(payload), limit)
+        raise OutgoingFrameTooLargeError(len(payload), limit)
     return struct.pack(header.fmt, len(payload)) + payload
 
 

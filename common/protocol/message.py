@@ -12,7 +12,7 @@ Limits agree both ways (what can be decoded can be encoded back, and we never se
 decoder refuses): a message nests at most :data:`MAX_DEPTH` containers (the message object itself is
 level 1, ``params`` level 2) and a frame carries at most the size the decoder was given. Decoding
 over a limit raises :class:`MalformedMessageError`/:class:`FrameTooLargeError` (the peer's fault);
-encoding over it raises :class:`UnencodableMessageError`/:class:`OversizedMessageError` (ours; both
+encoding over it raises :class:`UnencodableMessageError`/:class:`OutgoingFrameTooLargeError` (ours; both
 ``ValueError``, not ``ProtocolError``).
 """
 

@@ -9,7 +9,3 @@ class PeerClosedError(ConnectionError):
 
 class PeerStalledError(PeerClosedError):
     """The peer stopped in the middle of a frame for longer than the I/O timeout."""
-
-
-class OutboxFullError(RuntimeError):
-    """send(repeat=True) found the outbox full of unconfirmed messages for longer than its timeout."""

@@ -90,7 +90,7 @@ def test_injecting_needs_the_permission(agents: AgentRuntime, make_user: Any, ki
         pytest.param("echo", {"message": "Echo", "params": {"a": [1, 2]}}, 200, "ok", "", id="200-reply"),
         pytest.param("nobody", {"message": "PING"}, 404, "unknown agent", "UnknownAgentError", id="404-unknown-agent"),
         pytest.param("echo", {"message": "Fail"}, 502, "handler error", "ValueError", id="502-handler-error"),
-        pytest.param("echo", {"message": "Nope"}, 502, "handler error", "UnknownMessage", id="502-unknown-message"),
+        pytest.param("echo", {"message": "Nope"}, 404, "unknown message", "UnknownMessage", id="404-unknown-message"),
         pytest.param("ghost", {"message": "PING"}, 503, "unreachable", "AgentUnreachableError", id="503-unreachable"),
         pytest.param(
             "echo", {"message": "Hold", "timeout": 0.2}, 504, "timeout", "AgentTimeoutError", id="504-timeout"

@@ -76,7 +76,7 @@ def test_dashboard_in_a_real_browser(server: tuple[Stack, str]) -> None:
             expect(page.locator('tr[data-agent="scheduler"] td.handled')).to_have_text("2")
             page.fill("#inject-message", "Nope")
             page.click("#inject-send")
-            expect(result).to_contain_text("502 handler error: UnknownMessage")
+            expect(result).to_contain_text("404 unknown message: UnknownMessage")
             expect(result).to_have_class("result error")
             page.fill("#inject-params", "[1, 2")
             page.click("#inject-send")

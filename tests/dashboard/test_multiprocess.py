@@ -134,9 +134,38 @@ async def test_events_of_a_runagents_process_reach_a_websocket_client_through_re
     running, _ = await receive(comm, status_of("scheduler", state="running"), "the running event via redis", 20)
     assert running["agent"]["pid"] == agents.popen.pid
     start = time.monotonic()
-    await asyncio.to_thread(Sender.send_to, "scheduler", "PING")
+    await asyncio.to_thread(Sender.send_to, "scheduler", "Observation finished", {"id": 1})
     _, arrived = await receive(comm, status_of("scheduler", messages_handled=1), "the message event via redis", 5)
     assert arrived - start < 0.5, f"a status event took {arrived - start:.3f} s from the other process"
     await comm.disconnect()
     agents.signal(signal.SIGTERM)
     assert await asyncio.to_thread(agents.wait, 20) == 0, agents.output
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_lifecycle_of_an_agent_of_a_runagents_process_over_rest_through_redis(
+    redis_stack: Stack, make_user: Any
+) -> None:
+    from rest_framework.test import APIClient
+
+    agents = redis_stack.start("runagents", "scheduler")
+    agents.expect(r"1 agent\(s\) running \(scheduler on 127\.0\.0\.1:\d+\)")  # and its control listener
+    client = APIClient()
+    client.force_authenticate(make_user("operator", staff=True))
+
+    response = client.post("/api/agents/scheduler/stop/")
+    assert response.status_code == 200, response.content
+    assert (response.json()["state"], response.json()["pid"]) == ("stopped", agents.popen.pid)
+    with pytest.raises(Exception, match="unreachable"):
+        Sender.send_to("scheduler", "PING", timeout=1)
+    response = client.post("/api/agents/scheduler/start/")
+    assert (response.status_code, response.json()["state"]) == (200, "running"), response.content
+    assert Sender.send_to("scheduler", "PING", timeout=5) == "PONG"
+    response = client.post("/api/agents/scheduler/restart/")
+    assert (response.status_code, response.json()["state"]) == (200, "running"), response.content
+
+    agents.signal(signal.SIGTERM)
+    assert agents.wait(20) == 0, agents.output
+    response = client.post("/api/agents/scheduler/start/")
+    assert response.status_code == 504 and "no process" in response.json()["detail"]

@@ -12,10 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from common.ivy import IvyBus
-from common.protocol import IvyDecoder, IvyMessage, IvyRegexpError
-from common.protocol import ivy as codec
-from common.protocol.ivy_regexp import MAX_REGEXPS_PER_PEER, compile_peer_regexp
+from common.ivy import IvyBus, IvyRegexpError, codec
+from common.ivy.codec import IvyDecoder, IvyMessage
+from common.ivy.regexp import MAX_REGEXPS_PER_PEER, compile_peer_regexp
 
 WAIT = 10.0
 

@@ -10,8 +10,8 @@ import pytest
 import zmq
 
 from common.networking import Net_Node, Station
-from common.protocol.netnode import PING
-from common.transport.zmq_senders import RecentSenders
+from common.networking.codec import PING
+from common.networking.senders import RecentSenders
 
 CAP = 50
 

@@ -14,8 +14,8 @@ import pytest
 
 from common.communication import Client, Frame, Message, SocketHandlerQueue
 from common.communication.endpoint import PymasepEndpoint
+from common.communication.xmlvalues import MAX_NAME
 from common.config import AgentAddress
-from common.protocol.pymasep_xml import MAX_NAME
 
 from .conftest import VictimAgent, assert_serving
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from common.ivy import IvyBus, IvyInvalidTextError
-from common.protocol import IvyDecoder, IvyMessage
-from common.protocol import ivy as codec
+from common.ivy import codec as codec
+from common.ivy.codec import IvyDecoder, IvyMessage
 
 WAIT = 10.0
 

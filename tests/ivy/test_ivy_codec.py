@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from common.protocol import (
+from common.ivy import codec as codec
+from common.ivy.codec import IvyDecoder, IvyMessage, IvyPeerState
+from common.ivy.exceptions import (
     IvyBusAddressError,
-    IvyDecoder,
     IvyIllegalStateError,
     IvyInvalidTextError,
     IvyLineTooLongError,
     IvyMalformedAnnounceError,
     IvyMalformedLineError,
-    IvyMessage,
-    IvyPeerState,
 )
-from common.protocol import ivy as codec
 
 HANDSHAKE = b"6 41075\x02PyAgent\n1 0\x02^hello (.*)\n1 1\x02bar\n5 0\x02\n"
 

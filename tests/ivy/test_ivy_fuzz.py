@@ -5,8 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from common.protocol import IvyDecoder, IvyError, IvyMessage, IvyPeerState
-from common.protocol import ivy as codec
+from common.ivy import codec as codec
+from common.ivy.codec import IvyDecoder, IvyMessage, IvyPeerState
+from common.ivy.exceptions import IvyError
 
 chunks = st.lists(st.binary(max_size=64), max_size=30)
 # Bytes that look like Ivy more often than pure noise does.

@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from common.protocol import NetFrameError, NetMessageError, NetNodeError, UnsafePayloadError
-from common.protocol.netnode import (
+from common.networking.codec import (
     CONFIRM,
     NOREPEAT,
     NetMessage,
@@ -25,6 +24,7 @@ from common.protocol.netnode import (
     split_router,
     station_route,
 )
+from common.networking.exceptions import NetFrameError, NetMessageError, NetNodeError, UnsafePayloadError
 
 TS = "2026-11-22T03:54:25.582535"
 SPEC_BODY = (

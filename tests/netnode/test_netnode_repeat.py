@@ -153,7 +153,7 @@ def test_norepeat_messages_are_not_confirmed(lossy, make_node, inbox) -> None:
 
 
 def test_seen_ids_memory_is_bounded() -> None:
-    from common.transport.zmq_support import SeenIds
+    from common.networking.support import SeenIds
 
     seen = SeenIds(3)
     assert [seen.check_and_add(i) for i in ("a", "b", "a", "c", "d")] == [False, False, True, False, False]
@@ -162,8 +162,8 @@ def test_seen_ids_memory_is_bounded() -> None:
 
 
 def test_outbox_due_decrements_ttl_then_fails() -> None:
-    from common.protocol.netnode import make_message
-    from common.transport.zmq_support import Outbox, Pending
+    from common.networking.codec import make_message
+    from common.networking.support import Outbox, Pending
 
     outbox = Outbox(10, 0.1)
     outbox.add(Pending(make_message("a", 0, "b", "K", repeat=True), "dealer", [b"S", b"b"], 0.0))

@@ -10,14 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from common.protocol import (
-    FrameTooLargeError,
-    OversizedMessageError,
-    ProtocolError,
-    PymasepDecodeError,
-    PymasepEncodeError,
-)
-from common.protocol.pymasep import (
+from common.communication.codec import (
     BYE,
     Frame,
     bye_frame,
@@ -30,6 +23,8 @@ from common.protocol.pymasep import (
     frame_decoder,
     hello_frame,
 )
+from common.communication.exceptions import PymasepDecodeError, PymasepEncodeError
+from common.protocol import FrameTooLargeError, LocalProtocolError, ProtocolError
 
 SAMPLE = (
     b'<Message msg_type="action" src_sub_app="src-1"><dict><item key="a"><int>1</int></item>'
@@ -351,8 +346,10 @@ def test_encode_value_scalar() -> None:
 # --- frames -----------------------------------------------------------------------------------------
 def test_frame_over_65535_bytes_is_refused_on_send() -> None:
     assert len(frame(b"x" * 65535)) == 65537
-    with pytest.raises(OversizedMessageError, match="65536 bytes exceeds the limit of 65535"):
+    # Our own oversized frame is the caller's error (a ValueError), not the peer's ProtocolError.
+    with pytest.raises(LocalProtocolError, match="65536 bytes exceeds the limit of 65535") as info:
         frame(b"x" * 65536)
+    assert not isinstance(info.value, ProtocolError)
     with pytest.raises(ValueError, match="exceeds"):
         Frame(b"x" * 70000).to_bytes()
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from common.communication import Client, Server, ServerNotFoundError, SocketHandlerQueue
-from common.protocol.pymasep import DISCOVERY_REQUEST
-from common.transport.pymasep_discovery import AnnouncementResponder, search_server
+from common.communication.codec import DISCOVERY_REQUEST
+from common.communication.discovery import AnnouncementResponder, search_server
 
 BROADCAST = "127.255.255.255"
 

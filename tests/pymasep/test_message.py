@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from common.communication import Frame, Message
-from common.protocol import PymasepDecodeError, PymasepEncodeError
+from common.communication.exceptions import PymasepDecodeError, PymasepEncodeError
 
 SAMPLE = (
     b'<Message msg_type="action" src_sub_app="src-1"><dict><item key="a"><int>1</int></item>'

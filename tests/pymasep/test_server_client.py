@@ -28,8 +28,8 @@ from common.communication import (
     SocketHandler,
     SocketHandlerQueue,
 )
-from common.protocol import PymasepFrameTooLargeError
-from common.protocol.pymasep import frame, frame_decoder, hello_frame
+from common.communication.codec import frame, frame_decoder, hello_frame
+from common.communication.exceptions import PymasepFrameTooLargeError
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 10.0  # generous: the machine is shared

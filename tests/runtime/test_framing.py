@@ -12,7 +12,7 @@ from common.protocol import (
     FrameDecoder,
     FrameTooLargeError,
     LocalProtocolError,
-    OversizedMessageError,
+    OutgoingFrameTooLargeError,
     ProtocolError,
     encode_frame,
 )
@@ -48,9 +48,11 @@ def test_oversized_frame_is_refused_after_earlier_frames_are_handed_out():
 
 
 def test_encoder_refuses_what_the_header_cannot_carry():
-    with pytest.raises(OversizedMessageError, match="65536 bytes exceeds the limit of 65535"):
+    # The caller's error (h11's LocalProtocolError): a ValueError, not the peer's ProtocolError.
+    with pytest.raises(LocalProtocolError, match="65536 bytes exceeds the limit of 65535") as info:
         encode_frame(b"x" * 65536, U16_LE)
-    with pytest.raises(OversizedMessageError):
+    assert isinstance(info.value, ValueError) and not isinstance(info.value, ProtocolError)
+    with pytest.raises(OutgoingFrameTooLargeError):
         encode_frame(b"x" * 11, U32_BE, max_size=10)
 
 

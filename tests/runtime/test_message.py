@@ -13,7 +13,7 @@ from common.protocol import (
     MalformedMessageError,
     Message,
     MessageDecoder,
-    OversizedMessageError,
+    OutgoingFrameTooLargeError,
     ProtocolError,
     UnencodableMessageError,
     decode_message,
@@ -80,7 +80,7 @@ def test_params_json_cannot_carry_are_refused_on_encode():
 
 
 def test_frame_size_limit_applies_on_encode():
-    with pytest.raises(OversizedMessageError):
+    with pytest.raises(OutgoingFrameTooLargeError):
         frame_message(Message("A", {"x": "y" * 100}), max_size=50)
 
 

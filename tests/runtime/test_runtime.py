@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from django.test import override_settings
 
-from common.agent import Agent
+from common.agent import Agent, Envelope
 from common.runtime import AgentRuntime, autostart_reason
+from common.sender import Sender
 from common.states import AgentState
 
 from .conftest import loopback
@@ -116,3 +118,37 @@ def test_one_agent_per_name_and_idempotent_start():
     finally:
         rt.stop()
     assert not made[0].is_alive()
+
+
+@override_settings(PYROS_RESTART_BACKOFF_BASE=0.01, PYROS_RESTART_LIMIT=1, PYROS_RESTART_RESET_AFTER=0.2)
+def test_a_healthy_run_between_crashes_starts_a_new_count():
+    # Crashes a day for a week: each after a healthy run; supervision never gives up.
+    rt = AgentRuntime()
+    starts: list[float] = []
+
+    class Daily(FlakyAgent):
+        def work(self) -> None:
+            starts.append(time.monotonic())
+            self.starts += 1
+
+        def analyze_message(self, envelope: Envelope) -> None:
+            if envelope.message.type == "Crash":  # a bug in the loop itself, not in a handler
+                raise RuntimeError("the loop broke")
+            super().analyze_message(envelope)
+
+    rt.register("flaky", lambda: Daily(failures=0))
+    running = watch_state(rt, AgentState.RUNNING, after=0)
+    try:
+        (agent,) = rt.start()
+        for day in range(3):
+            assert running.wait(10), f"day {day}: the agent is not running"
+            running.clear()
+            time.sleep(0.25)  # a healthy run longer than PYROS_RESTART_RESET_AFTER
+            crashed = watch_state(rt, AgentState.CRASHED)
+            Sender.notify("flaky", "Crash")
+            assert crashed.wait(10), f"day {day}: the agent did not crash"
+        assert running.wait(10), "the agent was not restarted after the last crash"
+        (status,) = rt.status()
+        assert status["supervision"] == "ok" and status["restarts"] <= 1 and agent.starts == 4
+    finally:
+        rt.stop()

@@ -5,12 +5,7 @@ import threading
 
 import pytest
 
-from common.exceptions import (
-    AgentTimeoutError,
-    AgentUnreachableError,
-    InvalidMessageError,
-    UnknownAgentError,
-)
+from common.exceptions import AgentTimeoutError, AgentUnreachableError, InvalidMessageError, UnknownAgentError
 from common.protocol import Message
 from common.sender import Sender
 

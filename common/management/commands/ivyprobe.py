@@ -8,9 +8,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from common.ivyprobe import HELP, ProbeOptions, run_probe
-from common.protocol.exceptions import IvyError
-from common.protocol.ivy import DEFAULT_BUS, check_text, parse_bus
+from common.ivy.codec import DEFAULT_BUS, check_text, parse_bus
+from common.ivy.exceptions import IvyError
+from common.ivy.probe import HELP, ProbeOptions, run_probe
 
 EXAMPLES = """examples:
   manage.py ivyprobe --bus 127.255.255.255:2010 --bind '^(.*)'      watch everything, type to send

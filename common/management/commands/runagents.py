@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from common.checks import config_errors
 from common.config import load_config
 from common.exceptions import ConfigError
 from common.runner import run_agents
@@ -16,6 +17,9 @@ class Command(BaseCommand):
         "and exit 0. Each agent listens on the host/port of its section in the agent config "
         "(setting/env PYROS_AGENT_CONFIG). Prints one line per agent when it is listening."
     )
+
+    # Checked here instead, so that a configuration error is one line (CommandError), not a report.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -35,6 +39,9 @@ class Command(BaseCommand):
         for name in names or installed:
             if name not in config:
                 raise CommandError(f"agent {name!r} has no section in {config.source}")
+        errors = config_errors(names or installed)
+        if errors:
+            raise CommandError(errors[0])
 
         def out(line: str) -> None:
             self.stdout.write(line)

@@ -16,8 +16,8 @@ import zmq
 import zmq.backend
 
 from ..conf import setting
-from ..protocol.netnode import encode_message
-from .zmq_support import NodeStats, Outbox, SendQueue, log
+from .codec import encode_message
+from .support import NodeStats, Outbox, SendQueue, log
 
 RECV_BATCH = 1000
 RETRY_DELAY = 0.005

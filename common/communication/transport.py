@@ -19,9 +19,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ..protocol import FrameTooLargeError, ProtocolError
-from ..protocol.pymasep import BYE, Frame, frame_decoder
-from .exceptions import PeerClosedError, PeerStalledError
-from .tcp import ThreadedTCPServer
+from ..transport.exceptions import PeerClosedError, PeerStalledError
+from ..transport.tcp import ThreadedTCPServer
+from .codec import BYE, Frame, frame_decoder
 
 log = logging.getLogger("pyros.pymasep")
 

@@ -14,9 +14,9 @@ import socket
 import threading
 from collections.abc import Callable
 
-from ..protocol.exceptions import IvyBusAddressError, IvyMalformedAnnounceError
-from ..protocol.ivy import PROTOCOL_VERSION, Announce, decode_announce, encode_announce, is_multicast
-from .wake import Waker
+from ..transport.wake import Waker
+from .codec import PROTOCOL_VERSION, Announce, decode_announce, encode_announce, is_multicast
+from .exceptions import IvyBusAddressError, IvyMalformedAnnounceError
 
 log = logging.getLogger("pyros.ivy")
 

@@ -22,8 +22,7 @@ from typing import Any
 import zmq
 
 from ..conf import setting
-from ..protocol.exceptions import NetNodeError
-from ..protocol.netnode import (
+from .codec import (
     CONFIRM,
     STREAM,
     NetMessage,
@@ -34,9 +33,10 @@ from ..protocol.netnode import (
     split_router,
     station_route,
 )
-from .zmq_loop import ZmqLoop
-from .zmq_senders import RecentSenders
-from .zmq_support import Call, Pending, SeenIds, WorkerPool, log, loopback
+from .exceptions import NetNodeError
+from .loop import ZmqLoop
+from .senders import RecentSenders
+from .support import Call, Pending, SeenIds, WorkerPool, log, loopback
 
 StationListen = Callable[[NetMessage], Any]
 LISTENER = "listener"

@@ -19,7 +19,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..protocol.ivy import (
+from ..transport.tcp import ThreadedTCPServer
+from .client import DEFAULT_MAX_QUEUE, IvyClient
+from .codec import (
     DEFAULT_BUS,
     DEFAULT_MAX_LINE,
     Announce,
@@ -29,9 +31,7 @@ from ..protocol.ivy import (
     encode_handshake,
     parse_bus,
 )
-from .ivy_client import DEFAULT_MAX_QUEUE, IvyClient
-from .ivy_discovery import IvyDiscovery
-from .tcp import ThreadedTCPServer
+from .discovery import IvyDiscovery
 
 log = logging.getLogger("pyros.ivy")
 

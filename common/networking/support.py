@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from queue import Empty, Full, Queue
 from typing import Any
 
-from ..protocol.netnode import NetMessage
+from .codec import NetMessage
 from .exceptions import OutboxFullError
 
 log = logging.getLogger("pyros.netnode")

@@ -26,18 +26,18 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .conf import setting
-from .config import AgentAddress
-from .endpoints import register_endpoint
-from .exceptions import ConfigError, InvalidMessageError, IvyNotConfiguredError
-from .protocol import Message
-from .protocol.exceptions import IvyError
-from .protocol.ivy import check_text, parse_bus
-from .transport.ivy import IvyBus
-from .transport.ivy_client import DEFAULT_MAX_QUEUE, IvyClient
+from ..conf import setting
+from ..config import AgentAddress
+from ..endpoints import register_endpoint
+from ..exceptions import ConfigError, InvalidMessageError
+from ..protocol import Message
+from .bus import IvyBus
+from .client import DEFAULT_MAX_QUEUE, IvyClient
+from .codec import check_text, parse_bus
+from .exceptions import IvyError, IvyNotConfiguredError
 
 if TYPE_CHECKING:
-    from .agent import Agent
+    from ..agent import Agent
 
 log = logging.getLogger("pyros.ivy")
 

@@ -30,8 +30,8 @@ from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .arrays import ARRAY_KEY, PendingArray, expand_pending, json_default, read_array_dict
 from .exceptions import NetFrameError, NetMessageError
-from .netnode_arrays import ARRAY_KEY, PendingArray, expand_pending, json_default, read_array_dict
 
 NOREPEAT = "NOREPEAT"
 MINPRINT = "MINPRINT"

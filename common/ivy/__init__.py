@@ -12,8 +12,11 @@ the agent integration and the errors.
 
 from __future__ import annotations
 
-from .ivy_agent import IVY_SEND, IvyAgentMixin, IvyEndpoint, IvyNotConfiguredError, ivy_endpoint_factory
-from .protocol.exceptions import (
+from .agent import IVY_SEND, IvyAgentMixin, IvyEndpoint, ivy_endpoint_factory
+from .bus import IvyBus
+from .client import IvyClient
+from .codec import DEFAULT_BUS, IvyMessage, parse_bus
+from .exceptions import (
     IvyBusAddressError,
     IvyError,
     IvyIllegalStateError,
@@ -21,10 +24,9 @@ from .protocol.exceptions import (
     IvyLineTooLongError,
     IvyMalformedAnnounceError,
     IvyMalformedLineError,
+    IvyNotConfiguredError,
+    IvyRegexpError,
 )
-from .protocol.ivy import DEFAULT_BUS, IvyMessage, parse_bus
-from .transport.ivy import IvyBus
-from .transport.ivy_client import IvyClient
 
 __all__ = [
     "DEFAULT_BUS",
@@ -42,6 +44,7 @@ __all__ = [
     "IvyMalformedLineError",
     "IvyMessage",
     "IvyNotConfiguredError",
+    "IvyRegexpError",
     "ivy_endpoint_factory",
     "parse_bus",
 ]

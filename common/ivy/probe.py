@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import TextIO
 
-from .protocol.exceptions import IvyError
-from .transport.ivy import IvyBus
-from .transport.ivy_client import IvyClient
+from .bus import IvyBus
+from .client import IvyClient
+from .exceptions import IvyError
 
 HELP = """commands:
   TEXT                     send TEXT on the bus

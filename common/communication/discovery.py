@@ -18,9 +18,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from ..protocol import PymasepDecodeError
-from ..protocol.pymasep import DISCOVERY_REQUEST, decode_announcement, encode_announcement
-from .wake import Waker
+from ..transport.wake import Waker
+from .codec import DISCOVERY_REQUEST, decode_announcement, encode_announcement
+from .exceptions import PymasepDecodeError
 
 log = logging.getLogger("pyros.pymasep")
 

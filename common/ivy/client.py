@@ -17,8 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from ..protocol.exceptions import IvyError, IvyRegexpError
-from ..protocol.ivy import (
+from .codec import (
     ADD_REGEXP,
     BYE,
     DEL_REGEXP,
@@ -41,8 +40,9 @@ from ..protocol.ivy import (
     encode_pong,
     msg_args,
 )
-from ..protocol.ivy_regexp import MAX_REGEXPS_PER_PEER, Pattern, compile_peer_regexp
-from .ivy_writer import LINGER, LineWriter
+from .exceptions import IvyError, IvyRegexpError
+from .regexp import MAX_REGEXPS_PER_PEER, Pattern, compile_peer_regexp
+from .writer import LINGER, LineWriter
 
 log = logging.getLogger("pyros.ivy")
 

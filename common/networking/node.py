@@ -19,8 +19,7 @@ from typing import Any
 import zmq
 
 from ..conf import setting
-from ..protocol.exceptions import NetNodeError
-from ..protocol.netnode import (
+from .codec import (
     CONFIRM,
     PING,
     STREAM,
@@ -31,10 +30,11 @@ from ..protocol.netnode import (
     make_message,
     node_frames,
 )
-from .zmq_loop import ZmqLoop
-from .zmq_senders import RecentSenders
-from .zmq_stream import NetStream, StreamQueue
-from .zmq_support import Call, Pending, SeenIds, WorkerPool, log, loopback
+from .exceptions import NetNodeError
+from .loop import ZmqLoop
+from .senders import RecentSenders
+from .stream import NetStream, StreamQueue
+from .support import Call, Pending, SeenIds, WorkerPool, log, loopback
 
 Listen = Callable[[Any], Any]
 DEALER = "dealer"

@@ -23,9 +23,9 @@ imported or instantiated.
 
 from __future__ import annotations
 
+from ..protocol.framing import U16_LE, FrameDecoder
 from .exceptions import PymasepDecodeError, PymasepFrameTooLargeError, PymasepHandshakeError
-from .framing import U16_LE, FrameDecoder
-from .pymasep_xml import MESSAGE_TYPES, PymasepMessage, decode_message, encode_message, encode_value
+from .xmlvalues import MESSAGE_TYPES, PymasepMessage, decode_message, encode_message, encode_value
 
 __all__ = [
     "BYE",

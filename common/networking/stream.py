@@ -17,8 +17,8 @@ from typing import Any
 
 import zmq
 
-from ..protocol.netnode import MINPRINT, NOREPEAT, STREAM, NetMessage, encode_message, timestamp_now
-from .zmq_support import log
+from .codec import MINPRINT, NOREPEAT, STREAM, NetMessage, encode_message, timestamp_now
+from .support import log
 
 END = "END"
 CLOSE_LINGER_MS = 1000  # a stream's last batch may still be on its way when it is closed
