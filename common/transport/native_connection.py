@@ -9,12 +9,26 @@ from __future__ import annotations
 import selectors
 import socket
 import time
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ..protocol import U32_BE, FrameDecoder, Message, frame_message
 
-if TYPE_CHECKING:
-    from .native import NativeEndpoint
+
+class ConnectionOwner(Protocol):
+    """What a connection needs of its endpoint (``common.transport.native.NativeEndpoint``)."""
+
+    max_frame_size: int
+    max_output: int
+    frame_timeout: float
+    selector: selectors.BaseSelector
+    dirty: list[FrameConnection]
+
+    def schedule(self, conn: FrameConnection) -> None: ...
+
+    def cut(self, conn: FrameConnection) -> None: ...
+
+    def close(self, conn: FrameConnection) -> None: ...
+
 
 OUTPUT_GRACE = 0.5  # seconds a connection may stay over max_output before it is cut
 _READ, _WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
@@ -42,7 +56,7 @@ class FrameConnection:
         "sock",
     )
 
-    def __init__(self, endpoint: NativeEndpoint, sock: socket.socket, peer: tuple[str, int]) -> None:
+    def __init__(self, endpoint: ConnectionOwner, sock: socket.socket, peer: tuple[str, int]) -> None:
         self.endpoint = endpoint
         self.sock = sock
         self.peer = f"{peer[0]}:{peer[1]}"
