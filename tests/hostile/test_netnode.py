@@ -94,3 +94,27 @@ def test_recent_senders_expire_and_evict_the_least_recently_heard() -> None:
     assert gone == [b"b", b"c", b"a", b"d"] and len(senders) == 1
     with pytest.raises(ValueError):
         RecentSenders(0, 1.0)
+
+
+def test_generated_garbage_frames_never_stop_a_router(ctx) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    node = Net_Node("victim", None, None, {}, router_port=0, instance=False)
+    try:
+        witness = _dealer(ctx, b"witness", node.router_port)
+        _ping_within(witness, [PING], budget=2.0)
+        attacker = _dealer(ctx, b"attacker", node.router_port)
+
+        @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+        @given(frames=st.lists(st.binary(max_size=512), min_size=1, max_size=5))
+        def attack(frames: list[bytes]) -> None:
+            attacker.send_multipart(frames)
+            _ping_within(witness, [PING])
+
+        attack()
+        assert node.stats.invalid > 0  # garbage was seen, counted and dropped
+        attacker.close()
+        witness.close()
+    finally:
+        node.release()
