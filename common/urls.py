@@ -3,16 +3,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from . import api, views
+from .throttling import throttle_login
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     # Any active user may sign in here (the admin's login page takes staff only).
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="common/login.html", redirect_authenticated_user=True),
+        throttle_login(
+            auth_views.LoginView.as_view(template_name="common/login.html", redirect_authenticated_user=True)
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
@@ -28,7 +30,7 @@ urlpatterns = [
         for action in ("start", "stop", "restart")
     ],
     path("api/messages/", api.MessageLogListView.as_view(), name="api-messages"),
-    path("api/token/", obtain_auth_token, name="api-token"),
+    path("api/token/", api.ThrottledObtainAuthToken.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
