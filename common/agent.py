@@ -445,8 +445,10 @@ class Agent:
     def _safe_reply(self, reply: Reply, response: Message) -> None:
         try:
             reply(response)
-        except (OSError, TypeError, ValueError):
-            pass
+        except (OSError, TypeError, ValueError) as exc:
+            log.warning(
+                "agent %s: the error reply could not be sent either: %s: %s", self.name, type(exc).__name__, exc
+            )
 
     def dispatch(self, message: Message) -> Any:
         handler = self.actions_by_message.get(message.type)
@@ -486,6 +488,7 @@ class Agent:
             "port": bound[1] if bound else (self._address.port if self._address else None),
             "messages": self.known_messages(),
             "timers": len(self._timers),
+            "native": _describe(native) if (native := self.native) is not None else None,
             "endpoints": [_describe(ep) for ep in list(self.endpoints)],
         }
 

@@ -26,6 +26,7 @@ import selectors
 import socket
 import time
 from collections.abc import Callable
+from typing import Any
 
 from ..conf import setting
 from ..protocol import ERROR, REQUEST, Message, ProtocolError, decode_message, frame_message
@@ -84,6 +85,16 @@ class NativeEndpoint:
         self._sweep_at = time.monotonic() + self._sweep_period
         self._at_cap = False
         self._log_budget = LogBudget()
+
+    def describe(self) -> dict[str, Any]:
+        """The endpoint's state for the agent's status (read from another thread: counts only)."""
+        return {
+            "name": self.name,
+            "connections": len(self.connections),
+            "max_connections": self.max_connections,
+            "refused": self.refused,
+            "accept_paused": self.backoff.paused,
+        }
 
     @property
     def _sweep_period(self) -> float:
