@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files with DEBUG off, in this process (daphne/uvicorn alone serve a working console).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -129,7 +131,17 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "run" / "static"
+# `manage.py collectstatic` (run by `make setup`) writes hashed, compressed copies here; WhiteNoise serves
+# them with far-future cache headers. Before collectstatic, the same files are served from the apps.
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "run" / "static")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "common.staticstorage.ConsoleStaticStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # (WhiteNoise warns about a missing one)
+# Dates and times on the pages and in the admin: one format, with seconds (pyros/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["pyros.formats"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "/admin/login/"
 
@@ -204,6 +216,9 @@ PYROS_STATUS_EVENT_INTERVAL = 0.05
 # Largest timeout (seconds) a user may ask for when injecting a message.
 PYROS_INJECT_MAX_TIMEOUT = 60.0
 LOGIN_REDIRECT_URL = "/"
+# The console shows times in this zone (an IANA name such as "America/Santiago"); the database, the REST
+# API and the websocket stay in UTC (ISO 8601).
+PYROS_TIME_ZONE = os.environ.get("PYROS_TIME_ZONE", "UTC")
 
 
 # --- Ivy bus ----------------------------------------------------------------------------------------
