@@ -5,6 +5,7 @@ filters, and the simulators that ``runsimulators`` runs (its state files)."""
 from __future__ import annotations
 
 import inspect
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,17 +32,35 @@ def agent_names() -> list[str]:
     return list(dict.fromkeys([*configured, *runtime_module.runtime.names()]))
 
 
+BUILTIN = {
+    "PING": "no params: answers at once (liveness)",
+    "STATUS": "no params: the agent's status (counters, endpoints, known messages)",
+    "SHUTDOWN": "no params: stops the agent (needs common.control_agent)",
+}
+_PARAM = re.compile(r"""params(?:\.get\(|\[)\s*["']([^"']+)["']""")
+
+
 def known_messages(name: str, view: dict[str, Any]) -> list[dict[str, str]]:
-    """Each message the agent knows, with what its handler's docstring says it takes (agents of this
-    process; an agent of another process lists names only)."""
+    """Each message the agent knows with what it takes: the params its handler reads
+    (``message.params["x"]``, ``.get("x")``) and its docstring's first paragraph. An agent of another
+    process lists names only."""
     agent = runtime_module.runtime.agent(name)
     actions: dict[str, Any] = dict(getattr(agent, "actions_by_message", {}) or {}) if agent is not None else {}
     rows = []
     for message in view.get("messages") or []:
         handler = actions.get(message)
-        doc = inspect.getdoc(handler) if handler is not None else None
-        rows.append({"name": message, "doc": (doc or "").strip().split("\n\n")[0]})
+        params, doc = _handler_params(handler) if handler is not None else ([], "")
+        rows.append({"name": message, "params": ", ".join(params), "doc": BUILTIN.get(message, doc)})
     return rows
+
+
+def _handler_params(handler: Any) -> tuple[list[str], str]:
+    doc = (inspect.getdoc(handler) or "").strip().split("\n\n")[0]
+    try:
+        source = inspect.getsource(handler)
+    except (OSError, TypeError):
+        return [], doc
+    return list(dict.fromkeys(_PARAM.findall(source))), doc
 
 
 def endpoints(name: str) -> list[dict[str, Any]]:
@@ -82,10 +101,10 @@ class LocalDateTimeField(forms.DateTimeField):
 
 class MessageFilterForm(forms.Form):
     q = forms.CharField(required=False, label="search", help_text="in the message and its params")
-    agent = forms.ChoiceField(required=False)
-    outcome = forms.ChoiceField(required=False, choices=[("", "any"), *MessageLog.Outcome.choices])
+    agent = forms.ChoiceField(required=False, label="agent")
+    outcome = forms.ChoiceField(required=False, label="outcome", choices=[("", "any"), *MessageLog.Outcome.choices])
     user = forms.CharField(required=False, label="user", max_length=150)
-    via = forms.ChoiceField(required=False, choices=[("", "any"), *MessageLog.Via.choices])
+    via = forms.ChoiceField(required=False, label="via", choices=[("", "any"), *MessageLog.Via.choices])
     since = LocalDateTimeField(required=False, label="from")
     until = LocalDateTimeField(required=False, label="to")
 

@@ -77,6 +77,7 @@ def test_agent_page_shows_known_messages_recent_messages_and_errors(agents: Agen
     for message in ("Echo", "Fail", "Hold", "PING", "STATUS", "SHUTDOWN"):
         assert f'data-message="{message}"' in html
     assert "Echo returns its params" not in html  # the handler's own docstring, not the class's
+    assert "stops the agent (needs common.control_agent)" in html  # SHUTDOWN, a built-in
     recent = html[html.index('id="recent-log"') :]
     assert recent.count("data-log=") == 2  # echo's two rows, not other's
     assert "ValueError</strong> boom" in html
@@ -178,3 +179,15 @@ def test_favicon_and_static_files_are_served_with_debug_off(settings: Any) -> No
     assert served.status_code == 200 and served["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
     css = Client().get("/static/common/dashboard.css")
     assert css.status_code == 200 and b"prefers-color-scheme" in b"".join(css.streaming_content)
+
+
+def test_known_messages_list_the_params_a_handler_reads() -> None:
+    from common.console import _handler_params
+
+    def handler(message: Any) -> Any:
+        """Acknowledge an observation.
+
+        More text that is not shown."""
+        return {"id": message.params.get("id"), "ra": message.params["ra"]}
+
+    assert _handler_params(handler) == (["id", "ra"], "Acknowledge an observation.")

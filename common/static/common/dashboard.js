@@ -33,11 +33,19 @@
     return view.state;
   }
 
+  // The column of each cell (its label shows on a phone, where the rows become cards).
+  const LABELS = {
+    name: "agent", "state-cell": "state", where: "where", uptime: "uptime", restarts: "restarts",
+    handled: "handled", errors: "errors", "last-message": "last message", age: "at", "last-error": "last error",
+    control: "control",
+  };
+
   function cell(row, cls, text, title) {
     let td = row.querySelector("td." + cls.split(" ")[0]);
     if (!td) {
       td = document.createElement("td");
       td.className = cls;
+      td.dataset.label = LABELS[cls.split(" ")[0]] || "";
       row.appendChild(td);
     }
     if (text !== null && td.textContent !== String(text)) td.textContent = text;
