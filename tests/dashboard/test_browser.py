@@ -135,7 +135,7 @@ def message_log(page: Any, stack: Stack, base: str) -> None:
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", text), text
 
 
-def agent_page(page: Any, base: str) -> None:
+def agent_page(page: Any, stack: Stack, base: str) -> None:
     from playwright.sync_api import expect
 
     page.goto(base + "/")
@@ -143,8 +143,15 @@ def agent_page(page: Any, base: str) -> None:
     page.wait_for_url(base + "/agents/scheduler/")
     expect(page.locator('#known tr[data-message="Observation finished"]')).to_have_count(1)
     expect(page.locator('tr[data-agent="scheduler"] .state')).to_have_text("running")
-    expect(page.locator("#recent-log tbody tr[data-log]").first).to_be_visible()
+    recent = page.locator("#recent-log tbody tr[data-log]")
+    expect(recent.first).to_be_visible()
     expect(page.locator("#agents tbody tr")).to_have_count(1)
+    expect(page.locator("#connection")).to_have_text("live")
+    before = recent.count()
+    status, _reply = api(base, stack.token, "/api/agents/scheduler/messages/", {"message": "SCHEDULE"})
+    assert status == 200
+    expect(recent).to_have_count(before + 1)  # its recent messages are live too
+    expect(recent.first.locator("summary")).to_have_text("SCHEDULE")
 
 
 def dark_mode_and_phone(browser: Any, context: Any, base: str) -> None:
@@ -212,7 +219,7 @@ def test_console_in_a_real_browser(server: tuple[Stack, str]) -> None:
             stop_and_start_with_the_buttons(page)
             send_with_completion(page)
             message_log(page, stack, base)
-            agent_page(page, base)
+            agent_page(page, stack, base)
             dark_mode_and_phone(browser, context, base)
             screenshots(context, base)
         finally:

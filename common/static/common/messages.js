@@ -1,17 +1,18 @@
-// Message log: the first page grows live (websocket "message" events) with the rows that match the
-// filters of the page; each row opens its params and reply.
+// Message log tables (the Messages page's first page, an agent's recent messages) grow live from the
+// websocket "message" events with the rows that match their filters; each row opens its params and reply.
 (function () {
   "use strict";
 
   const pyros = window.pyros;
-  const root = document.getElementById("messages-page");
-  const tbody = document.querySelector("#log tbody");
+  const table = document.querySelector("table.log[data-live]");
+  if (!table) return;
+  const tbody = table.tBodies[0];
   const count = document.getElementById("log-count");
-  const live = root.dataset.live === "true";
-  const query = new URLSearchParams(location.search);
+  const onAgentPage = Boolean(table.dataset.agent);
+  const query = new URLSearchParams(onAgentPage ? "" : location.search);
   const filters = {
     q: (query.get("q") || "").toLowerCase(),
-    agent: query.get("agent") || "",
+    agent: table.dataset.agent || query.get("agent") || "",
     outcome: query.get("outcome") || "",
     user: query.get("user") || "",
     via: query.get("via") || "",
@@ -73,12 +74,14 @@
 
   pyros.on("message", function (msg) {
     const entry = msg.entry;
-    if (!live || !matches(entry)) return;
+    if (!matches(entry)) return;
     if (tbody.querySelector('tr[data-log="' + entry.id + '"]')) return;
     const empty = tbody.querySelector("tr.empty");
     if (empty) empty.remove();
     tbody.insertBefore(row(entry), tbody.firstChild);
     added += 1;
+    if (onAgentPage && tbody.rows.length > 20) tbody.deleteRow(-1);
+    if (!count) return;
     count.dataset.added = String(added);
     count.textContent = count.textContent.replace(/ · \d+ new$/, "") + " · " + added + " new";
   });
