@@ -112,6 +112,9 @@ class MessageFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["agent"].choices = [("", "any"), *[(name, name) for name in agents]]
         self.fields["agent"].validators = []
+        zone = console_zone().key
+        self.fields["since"].label = f"from ({zone})"
+        self.fields["until"].label = f"to ({zone})"
 
     def clean_agent(self) -> str:
         return str(self.cleaned_data.get("agent") or "")

@@ -172,7 +172,7 @@ PYROS_RESTART_LIMIT = 5
 # Test runs: ``manage.py test`` runs the pytest suite.
 TEST_RUNNER = "pyros.test_runner.PytestTestRunner"
 # Where pid/state files of long-running commands go (runsimulators --status/--stop).
-PYROS_RUN_DIR = BASE_DIR / "run"
+PYROS_RUN_DIR = Path(os.environ.get("PYROS_RUN_DIR") or BASE_DIR / "run")
 
 # --- REST API, websocket, dashboard ---------------------------------------------------------------
 # Reading needs a signed-in user; injecting needs common.inject_message (staff have it). Token first, so

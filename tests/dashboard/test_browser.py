@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +27,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(os.environ.get("PYROS_SCREENSHOTS") or ROOT / "run" / "screenshots")
 PAGES = {"agents": "/", "agent": "/agents/scheduler/", "messages": "/messages/", "simulators": "/simulators/"}
+WEATHER_PORT = 12600
 WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
 
 pytestmark = pytest.mark.browser
@@ -154,6 +157,27 @@ def agent_page(page: Any, stack: Stack, base: str) -> None:
     expect(recent.first.locator("summary")).to_have_text("SCHEDULE")
 
 
+def simulators_live(page: Any, stack: Stack, base: str) -> None:
+    """A simulator started after the page opened shows up, and goes when it stops (the run's state files)."""
+    from playwright.sync_api import expect
+
+    page.goto(base + "/simulators/")
+    expect(page.locator("#no-simulators")).to_be_visible()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:  # a free UDP port for the station
+        probe.bind(("127.0.0.1", 0))
+        offset = probe.getsockname()[1] - WEATHER_PORT
+    run = stack.start("runsimulators", "weather_station", "--port-offset", str(offset))
+    run.expect(r"ready weather_station", 30)
+    row = page.locator('tr[data-simulator="weather_station"]')
+    expect(row).to_be_visible(timeout=5_000)
+    expect(row).to_contain_text(str(WEATHER_PORT + offset))
+    expect(page.locator(f'section.run[data-pid="{run.popen.pid}"]')).to_be_visible()
+    run.signal(signal.SIGTERM)
+    assert run.wait(10) == 0, run.output
+    expect(page.locator("#no-simulators")).to_be_visible(timeout=5_000)
+    stack.start("runsimulators", "weather_station", "--port-offset", str(offset)).expect(r"ready weather_station", 30)
+
+
 def dark_mode_and_phone(browser: Any, context: Any, base: str) -> None:
     from playwright.sync_api import expect
 
@@ -161,6 +185,8 @@ def dark_mode_and_phone(browser: Any, context: Any, base: str) -> None:
     try:
         page = dark.new_page()
         page.goto(base + "/")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "agents-1280-dark.png"), full_page=True)
         background = page.evaluate("getComputedStyle(document.body).backgroundColor")
         assert background == "rgb(15, 20, 27)", background  # the dark palette
         page.click("#theme-toggle")
@@ -220,6 +246,7 @@ def test_console_in_a_real_browser(server: tuple[Stack, str]) -> None:
             send_with_completion(page)
             message_log(page, stack, base)
             agent_page(page, stack, base)
+            simulators_live(page, stack, base)  # (leaves one running for the screenshots)
             dark_mode_and_phone(browser, context, base)
             screenshots(context, base)
         finally:
