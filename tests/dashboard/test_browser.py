@@ -74,7 +74,15 @@ def stop_and_start_with_the_buttons(page: Any) -> None:
     from playwright.sync_api import expect
 
     state = page.locator('tr[data-agent="alert_manager"] .state')
-    page.click('tr[data-agent="alert_manager"] button[data-action="stop"]')
+    stop = page.locator('tr[data-agent="alert_manager"] button[data-action="stop"]')
+    stop.focus()  # keyboard: Enter opens the confirmation, Escape leaves it
+    page.keyboard.press("Enter")
+    expect(page.locator("#stop-dialog")).to_be_visible()
+    expect(page.locator("#stop-cancel")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("#stop-dialog")).to_be_hidden()
+    expect(stop).to_be_focused()
+    stop.click()
     expect(page.locator("#stop-dialog")).to_be_visible()
     page.click("#stop-cancel")  # a confirmation: cancel keeps it running
     expect(page.locator("#stop-dialog")).to_be_hidden()
@@ -134,8 +142,11 @@ def message_log(page: Any, stack: Stack, base: str) -> None:
     expect(rows).to_have_count(3, timeout=2_000)  # a new row arrived live
     expect(rows.first.locator("td.via")).to_have_text("api")
     expect(rows.first.locator("summary")).to_have_text("PING")
-    text = rows.first.locator("td.sent time").inner_text()
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", text), text
+    sent = rows.first.locator("td.sent time")  # drawn by the browser; the next row by the server: one format
+    for text in (sent.inner_text(), rows.nth(1).locator("td.sent time").inner_text()):
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", text), text
+    sent.hover()  # the relative time on hover
+    expect(sent).to_have_attribute("title", re.compile(r"^\d+(\.\d)? s ago$"))
 
 
 def agent_page(page: Any, stack: Stack, base: str) -> None:
