@@ -42,7 +42,7 @@ from typing import Any
 from . import directory, endpoints
 from .conf import setting
 from .config import AgentAddress, load_config
-from .dbhygiene import tidy_connections, wait_for_apps
+from .dbhygiene import close_connections, tidy_connections, wait_for_apps
 from .endpoints import Endpoint
 from .exceptions import UnknownMessageTypeError
 from .protocol import Message
@@ -280,6 +280,7 @@ class Agent:
                 self._safe_shutdown()
             self._timers.clear()
             self._close_endpoints()
+            close_connections()
             self.stats.ended_at = time.time()
             if self.stats.state not in (AgentState.CRASHED, AgentState.PORT_IN_USE):
                 self._set_state(AgentState.STOPPED)
@@ -363,8 +364,14 @@ class Agent:
             raise RuntimeError(f"agent {self.name}: receive() outside the agent's thread")
         self._sleeping = True
         try:
+            # Re-checked once asleep-flagged: work queued or a timer set by another thread just before
+            # this point did not wake us (the other side saw _sleeping still False).
             if not self._inbox.empty():
                 return
+            next_timer = self._timers.next_deadline()
+            if next_timer is not None:
+                until = max(next_timer - time.monotonic(), 0.0)
+                wait = until if wait is None else min(wait, until)
             events = selector.select(wait)
         finally:
             self._sleeping = False
