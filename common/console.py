@@ -5,6 +5,7 @@ filters, and the simulators that ``runsimulators`` runs (its state files)."""
 from __future__ import annotations
 
 import inspect
+import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from . import runtime as runtime_module
 from .config import load_config
 from .exceptions import ConfigError
 from .models import MessageLog
-from .timefmt import console_zone
+from .timefmt import console_zone, format_time
 
 RECENT = 20
 
@@ -72,7 +73,26 @@ def endpoints(name: str) -> list[dict[str, Any]]:
         described = agent.status().get("endpoints") or []
     except Exception as exc:  # an agent in the middle of stopping
         return [{"name": "?", "fields": {"error": f"{type(exc).__name__}: {exc}"}}]
-    return [{"name": ep.get("name", "?"), "fields": {k: v for k, v in ep.items() if k != "name"}} for ep in described]
+    return [
+        {"name": ep.get("name", "?"), "fields": {k: show(k, v) for k, v in ep.items() if k != "name"}}
+        for ep in described
+    ]
+
+
+def show(key: str, value: Any) -> str:
+    """An endpoint's field as text: times in the console's format, lists and mappings readable."""
+    if value is None or value == "":
+        return "—"
+    if key.endswith(("_at", "_time")) and isinstance(value, int | float | str) and not isinstance(value, bool):
+        try:
+            return format_time(value)
+        except ValueError:
+            return str(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(show("", item) for item in value) or "none"
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, default=str)
+    return str(value)
 
 
 def recent_messages(name: str) -> list[MessageLog]:

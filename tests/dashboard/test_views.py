@@ -191,3 +191,21 @@ def test_known_messages_list_the_params_a_handler_reads() -> None:
         return {"id": message.params.get("id"), "ra": message.params["ra"]}
 
     assert _handler_params(handler) == (["id", "ra"], "Acknowledge an observation.")
+
+
+@pytest.mark.parametrize(
+    "key, value, expected",
+    [
+        pytest.param("last_packet_at", 1796110475.0, "2026-12-01 07:34:35 UTC", id="epoch-time"),
+        pytest.param("connected_at", "2026-12-02T07:34:35Z", "2026-12-02 07:34:35 UTC", id="iso-time"),
+        pytest.param("peers", [["127.0.0.1", 5000], "x"], "127.0.0.1, 5000, x", id="list"),
+        pytest.param("peers", [], "none", id="empty-list"),
+        pytest.param("options", {"b": 1, "a": None}, '{"a": null, "b": 1}', id="mapping"),
+        pytest.param("error", None, "—", id="none"),
+        pytest.param("connected", True, "True", id="bool"),
+    ],
+)
+def test_endpoint_fields_are_shown_readably(key: str, value: Any, expected: str) -> None:
+    from common.console import show
+
+    assert show(key, value) == expected
