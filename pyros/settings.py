@@ -139,7 +139,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "common.staticstorage.ConsoleStaticStorage"},
 }
 WHITENOISE_USE_FINDERS = True
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # (WhiteNoise warns about a missing one)
+try:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # (WhiteNoise warns about a missing one)
+except OSError:
+    pass  # a read-only checkout: collectstatic says so, if it is ever run
 # Dates and times on the pages and in the admin: one format, with seconds (pyros/formats/en/formats.py).
 FORMAT_MODULE_PATH = ["pyros.formats"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
