@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(os.environ.get("PYROS_SCREENSHOTS") or ROOT / "run" / "screenshots")
 PAGES = {"agents": "/", "agent": "/agents/scheduler/", "messages": "/messages/", "simulators": "/simulators/"}
 WEATHER_PORT = 12600
+UNLABELLED = """Array.from(document.querySelectorAll("input:not([type=hidden]), select, textarea"))
+    .filter((e) => e.labels.length === 0 && !e.getAttribute("aria-label")).map((e) => e.id || e.name)"""
 WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
 
 pytestmark = pytest.mark.browser
@@ -51,6 +53,7 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[St
 def sign_in(page: Any, base: str) -> None:
     page.goto(base + "/")
     assert "/login/?next=/" in page.url  # anonymous: sign in first
+    assert page.evaluate(UNLABELLED) == []
     page.fill("#id_username", "admin")
     page.fill("#id_password", PASSWORD)
     page.click("#login-form button[type=submit]")
@@ -208,6 +211,7 @@ def dark_mode_and_phone(browser: Any, context: Any, base: str) -> None:
             page.goto(base + path)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 390, f"{path} is {width} px wide at 390 px"
+            assert page.evaluate(UNLABELLED) == [], f"{path}: fields without a label"
             expect(page.locator("nav.sections")).to_be_visible()
         page.keyboard.press("Tab")  # keyboard: the first stop is the skip link
         assert page.evaluate("document.activeElement.className") == "skip"
