@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
 from common.sender import Sender
+from common.timefmt import format_time
 
 from .stack import PASSWORD, Stack, api, make_stack
 
@@ -148,6 +150,12 @@ def message_log(page: Any, stack: Stack, base: str) -> None:
     sent = rows.first.locator("td.sent time")  # drawn by the browser; the next row by the server: one format
     for text in (sent.inner_text(), rows.nth(1).locator("td.sent time").inner_text()):
         assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", text), text
+    zones = ["UTC", "America/Santiago", "Europe/Paris", "Asia/Kolkata", "Pacific/Chatham"]
+    for instant in ("2026-07-02T07:34:35.999Z", "2026-12-31T23:59:59Z", "2027-03-28T01:00:00Z"):
+        for zone in zones:  # the browser's text is the server's, zone by zone
+            in_browser = page.evaluate("([iso, zone]) => window.pyros.formatTime(iso, zone)", [instant, zone])
+            with override_settings(PYROS_TIME_ZONE=zone):
+                assert in_browser == format_time(instant), (instant, zone)
     sent.hover()  # the relative time on hover
     expect(sent).to_have_attribute("title", re.compile(r"^\d+(\.\d)? s ago$"))
 

@@ -14,25 +14,34 @@
   let clockOffset = 0; // server time - browser time (ms)
 
   // --- time --------------------------------------------------------------------------------------
-  const parts = new Intl.DateTimeFormat("en-CA", {
-    timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
-    hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "longOffset",
-  });
+  const formats = new Map(); // zone -> Intl.DateTimeFormat
 
-  function zoneLabel(offsetName) {
-    if (zone === "UTC") return "UTC";
+  function formatter(name) {
+    if (!formats.has(name)) {
+      formats.set(name, new Intl.DateTimeFormat("en-CA", {
+        timeZone: name, year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "longOffset",
+      }));
+    }
+    return formats.get(name);
+  }
+
+  function zoneLabel(name, offsetName) {
+    if (name === "UTC") return "UTC";
     const offset = offsetName.replace("GMT", "");
     return offset === "" ? "+00:00" : offset;
   }
 
-  // "2026-12-02 07:34:35 UTC": the same text as common.timefmt.format_time on the server.
-  function formatTime(iso) {
+  // "2026-12-02 07:34:35 UTC" in the page's zone (or in inZone): the text of common.timefmt.format_time.
+  function formatTime(iso, inZone) {
     if (!iso) return "";
     const date = new Date(iso);
     if (isNaN(date)) return "";
+    const name = inZone || zone;
     const p = {};
-    for (const part of parts.formatToParts(date)) p[part.type] = part.value;
-    return p.year + "-" + p.month + "-" + p.day + " " + p.hour + ":" + p.minute + ":" + p.second + " " + zoneLabel(p.timeZoneName || "");
+    for (const part of formatter(name).formatToParts(date)) p[part.type] = part.value;
+    const day = p.year + "-" + p.month + "-" + p.day;
+    return day + " " + p.hour + ":" + p.minute + ":" + p.second + " " + zoneLabel(name, p.timeZoneName || "");
   }
 
   function duration(seconds) {
