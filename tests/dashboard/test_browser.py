@@ -227,16 +227,21 @@ def dark_mode_and_phone(browser: Any, context: Any, base: str) -> None:
         dark.close()
 
 
-def screenshots(context: Any, base: str) -> None:
+def screenshots(browser: Any, context: Any, base: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = context.new_page()
-    for label, (width, height) in WIDTHS.items():
+    anonymous = browser.new_page()
+    for width, height in WIDTHS.values():
         page.set_viewport_size({"width": width, "height": height})
         for name, path in PAGES.items():
             page.goto(base + path)
-            page.wait_for_load_state("networkidle") if name == "simulators" else None
+            if name == "simulators":
+                page.locator('tr[data-simulator="weather_station"]').wait_for()
             page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
-        del label
+        anonymous.set_viewport_size({"width": width, "height": height})
+        anonymous.goto(base + "/login/")
+        anonymous.screenshot(path=str(SCREENSHOTS / f"login-{width}.png"), full_page=True)
+    anonymous.close()
     page.close()
 
 
@@ -271,9 +276,9 @@ def test_console_in_a_real_browser(server: tuple[Stack, str]) -> None:
             agent_page(page, stack, base)
             simulators_live(page, stack, base)  # (leaves one running for the screenshots)
             dark_mode_and_phone(browser, context, base)
-            screenshots(context, base)
+            screenshots(browser, context, base)
         finally:
             browser.close()
-    for name in PAGES:
+    for name in [*PAGES, "login"]:
         for width, _height in WIDTHS.values():
             assert (SCREENSHOTS / f"{name}-{width}.png").stat().st_size > 1000
