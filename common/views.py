@@ -80,7 +80,6 @@ def messages(request: HttpRequest) -> HttpResponse:
         form=form,
         page=page,
         query=query.urlencode(),
-        filters=request.GET.copy(),
         live=page.number == 1,
     )
     return render(request, "common/messages.html", context)
