@@ -76,6 +76,9 @@ DEFAULTS: dict[str, Any] = {
     "PYROS_WEATHER_HUMIDITY_MAX": 90.0,  # %, relative humidity (ua01)
     "PYROS_WEATHER_DATA_TIMEOUT": 60.0,  # s without a complete reading: unsafe
     "PYROS_WEATHER_HOLD_TIME": 1200.0,  # s of safe weather needed before resuming after unsafe
+    # Operator console (common.views, common.timefmt).
+    "PYROS_TIME_ZONE": "UTC",  # IANA zone of the times on the pages
+    "PYROS_CONSOLE_PAGE_SIZE": 50,  # rows per page of the message log
     # alert_manager (pyros/settings.py says what each one means)
     "PYROS_ALERT_MAX_PACKET_SIZE": 256 * 1024,
     "PYROS_ALERT_SCHEDULE_TEST": False,

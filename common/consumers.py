@@ -7,6 +7,7 @@ Server to client (JSON):
 - ``{"type": "alert", "outcome", "line", "alert": {...} | null, "now": iso}`` for each alert packet, and
   with outcome ``link down``/``link up`` and ``link`` when an alert source goes quiet or comes back
   (``alert_manager.events``);
+- ``{"type": "message", "entry": {...}}`` for each new message log row (``common.console_events``);
 - ``{"type": "schedule", "event": "schedule"|"request"|"interrupt", ...}`` from ``scheduler.events``;
 - ``{"type": "reply", "id": ..., ...}`` with the result of an injection (``common.inject``: ``reply``
   or ``error``, ``status_code``, ``round_trip_ms``);
@@ -148,6 +149,10 @@ class AgentsConsumer(AsyncJsonWebsocketConsumer):
         """An alert stored, updated, retracted or rejected, or an alert link down/up (``alert_manager.events``)."""
         fields = {key: value for key, value in event.items() if key != "type"}
         await self.send_json({"type": "alert", **fields, "now": _now()})
+
+    async def message_logged(self, event: dict[str, Any]) -> None:
+        """``common.console_events``: a new message log row (the console's live log)."""
+        await self.send_json({"type": "message", "entry": event["entry"], "now": _now()})
 
     async def schedule_event(self, event: dict[str, Any]) -> None:
         """``scheduler.events``: a new schedule version, a request change, an interrupt."""

@@ -86,6 +86,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files with DEBUG off, in this process (daphne/uvicorn alone serve a working console).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -159,7 +161,20 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "run" / "static"
+# `manage.py collectstatic` (run by `make setup`) writes hashed, compressed copies here; WhiteNoise serves
+# them with far-future cache headers. Before collectstatic, the same files are served from the apps.
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "run" / "static")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "common.staticstorage.ConsoleStaticStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+try:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # (WhiteNoise warns about a missing one)
+except OSError:
+    pass  # a read-only checkout: collectstatic says so, if it is ever run
+# Dates and times on the pages and in the admin: one format, with seconds (pyros/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["pyros.formats"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "/admin/login/"
 
@@ -197,7 +212,7 @@ PYROS_RESTART_LIMIT = 5
 # Test runs: ``manage.py test`` runs the pytest suite.
 TEST_RUNNER = "pyros.test_runner.PytestTestRunner"
 # Where pid/state files of long-running commands go (runsimulators --status/--stop).
-PYROS_RUN_DIR = BASE_DIR / "run"
+PYROS_RUN_DIR = Path(os.environ.get("PYROS_RUN_DIR") or BASE_DIR / "run")
 
 # --- REST API, websocket, dashboard ---------------------------------------------------------------
 # Reading needs a signed-in user; injecting needs common.inject_message (staff have it). Token first, so
@@ -262,6 +277,9 @@ PYROS_MESSAGE_LOG_PRUNE_INTERVAL = 60.0
 # Largest REST request body (bytes): 413 above.
 PYROS_MAX_BODY_SIZE = 4 * 1024 * 1024
 LOGIN_REDIRECT_URL = "/"
+# The console shows times in this zone (an IANA name such as "America/Santiago"); the database, the REST
+# API and the websocket stay in UTC (ISO 8601).
+PYROS_TIME_ZONE = os.environ.get("PYROS_TIME_ZONE", "UTC")
 
 
 # --- Ivy bus ----------------------------------------------------------------------------------------
