@@ -30,8 +30,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .control import ControlTimeoutError, control
-from .exceptions import PyrosError, UnknownAgentError
+from .control import control
+from .exceptions import ControlTimeoutError, PyrosError, UnknownAgentError
 from .inject import inject
 from .models import MessageLog
 from .permissions import CanControlAgents, CanInjectMessages
