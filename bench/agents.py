@@ -1,6 +1,7 @@
 """Sender.send_to round trip and one-way throughput into one agent, against a plain TCP echo.
 
-The agent runs in its own process (``manage.py runagents``), the echo server too, so both
+The agent runs in its own process (``bench/_agent.py``: the agent core with one in-memory handler, so
+the figures are the runtime's, not an app's database work), the echo server too, so both
 measurements cross the same loopback and process boundary. Run: ``.venv/bin/python bench/run.py agents``.
 """
 
@@ -68,7 +69,7 @@ def agent_one_way(port: int) -> float:
     """The same client loop as the sink's, with pre-encoded native notify frames: the agent's intake."""
     from common.protocol import NOTIFY, Message, frame_message
 
-    frame = frame_message(Message("New request", {"target": "M31", "exp": 30}, 1, "bench", NOTIFY))
+    frame = frame_message(Message("Record", {"target": "M31", "exp": 30}, 1, "bench", NOTIFY))
     ping = frame_message(Message("PING", {}, 2, "bench"))
     with socket.create_connection(("127.0.0.1", port)) as sock:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -84,7 +85,7 @@ def agent_one_way(port: int) -> float:
 
 def start_agent(env: dict[str, str]) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
-        [sys.executable, "manage.py", "runagents", "scheduler"],
+        [sys.executable, str(ROOT / "bench" / "_agent.py")],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -93,7 +94,7 @@ def start_agent(env: dict[str, str]) -> subprocess.Popen[str]:
     )
     assert proc.stdout is not None
     for line in proc.stdout:
-        if "agent(s) running" in line:
+        if "listening on" in line or "agent(s) running" in line:  # the log line, or runagents' banner
             return proc
     raise RuntimeError("the agent process did not start")
 
@@ -105,7 +106,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "agents.ini"
-        config.write_text(f"[scheduler]\nhost = 127.0.0.1\nport = {free_port()}\n")
+        config.write_text(f"[bench]\nhost = 127.0.0.1\nport = {free_port()}\n")
         env = {**os.environ, "PYROS_AGENT_CONFIG": str(config), "PYROS_LOG_LEVEL": "WARNING"}
         env.pop("PYTEST_VERSION", None)
         os.environ["PYROS_AGENT_CONFIG"] = str(config)
@@ -120,11 +121,11 @@ def main() -> None:
             # The same bytes a Sender PING carries.
             payload = b'{"kind":"request","id":1,"type":"PING","params":{},"sender":"bench"}'
             for _ in range(500):  # warm up
-                Sender.send_to("scheduler", "PING", sender="bench")
+                Sender.send_to("bench", "PING", sender="bench")
             samples = []
             for _ in range(ROUND_TRIPS):
                 t0 = time.perf_counter()
-                Sender.send_to("scheduler", "PING", sender="bench")
+                Sender.send_to("bench", "PING", sender="bench")
                 samples.append(time.perf_counter() - t0)
             e50, e99 = pct(echo_round_trips(echo_port, payload))
             s50, s99 = pct(samples)
@@ -132,16 +133,16 @@ def main() -> None:
             print(f"  plain TCP echo      p50 {e50:7.1f} us   p99 {e99:7.1f} us")
             print(f"  Sender.send_to      p50 {s50:7.1f} us   p99 {s99:7.1f} us   ratio p50 {s50 / e50:.2f}x")
 
-            record = b'{"kind":"notify","id":1,"type":"New request","params":{"target":"M31","exp":30},"sender":"b"}'
+            record = b'{"kind":"notify","id":1,"type":"Record","params":{"target":"M31","exp":30},"sender":"b"}'
             sink = echo_one_way(echo_port, record)
             t0 = time.perf_counter()
             for i in range(ONE_WAY):
-                Sender.notify("scheduler", "New request", {"target": "M31", "exp": i}, sender="bench")
-            handled = Sender.send_to("scheduler", "STATUS", timeout=60)["messages_handled"]
+                Sender.notify("bench", "Record", {"target": "M31", "exp": i}, sender="bench")
+            handled = Sender.send_to("bench", "STATUS", timeout=60)["messages_handled"]
             sender_rate = ONE_WAY / (time.perf_counter() - t0)
             assert handled >= ONE_WAY, f"the agent handled {handled} messages, expected at least {ONE_WAY}"
-            intake = agent_one_way(Sender.resolve("scheduler")[1])
-            handled2 = Sender.send_to("scheduler", "STATUS", timeout=60)["messages_handled"]
+            intake = agent_one_way(Sender.resolve("bench")[1])
+            handled2 = Sender.send_to("bench", "STATUS", timeout=60)["messages_handled"]
             assert handled2 - handled >= ONE_WAY, "the agent did not handle every pipelined message"
             print(f"one-way pipelined throughput ({ONE_WAY} messages, all handled by the agent)")
             print(f"  plain TCP sink, pre-encoded frames  {sink:10,.0f} msg/s")

@@ -19,24 +19,18 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from . import runtime as runtime_module
 from .conf import setting
 from .config import load_config
-from .exceptions import CallerError, ConfigError, PeerError, UnknownAgentError
+from .exceptions import (
+    AgentNotHereError,
+    ConfigError,
+    ControlTimeoutError,
+    InvalidControlActionError,
+    UnknownAgentError,
+)
 from .status import from_local
 
 GROUP = "pyros.control"
 REQUEST_TYPE = "agent.control"
 ACTIONS = ("start", "stop", "restart")
-
-
-class InvalidControlActionError(CallerError):
-    """An action other than start, stop and restart."""
-
-
-class AgentNotHereError(PeerError):
-    """The agent does not run in this process and no other process can be asked (in-memory layer)."""
-
-
-class ControlTimeoutError(PeerError):
-    """No process that runs the agent answered in time (none runs it, or it is busy)."""
 
 
 @dataclass

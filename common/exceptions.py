@@ -38,6 +38,15 @@ class InvalidMessageError(CallerError):
     """A message that cannot be sent (empty type, params that are not a JSON object, too large)."""
 
 
+class InvalidControlActionError(CallerError):
+    """An action other than start, stop and restart."""
+
+
+class UnknownMessageTypeError(CallerError):
+    """A message type the agent does not know (raised by ``Agent.dispatch``; answered as an
+    ``UnknownMessage`` error reply, which ``Sender`` raises as :class:`UnknownMessageError`)."""
+
+
 # --- errors of the peer -------------------------------------------------------------------------
 class PeerError(PyrosError):
     """The agent (or the network to it) failed."""
@@ -87,6 +96,9 @@ class AgentProtocolError(PeerError):
     """The agent sent bytes that are not a valid reply, or refused our frame."""
 
 
-class UnknownMessageTypeError(CallerError):
-    """A message type the agent does not know (raised by ``Agent.dispatch``; answered as an
-    ``UnknownMessage`` error reply, which ``Sender`` raises as :class:`UnknownMessageError`)."""
+class AgentNotHereError(PeerError):
+    """The agent does not run in this process and no other process can be asked (in-memory layer)."""
+
+
+class ControlTimeoutError(PeerError):
+    """No process that runs the agent answered in time (none runs it, or it is busy)."""
