@@ -121,13 +121,16 @@ def test_new_goto_supersedes_the_one_under_way(loop: Any, endpoint: MountEndpoin
     first = endpoint.goto(west_of_meridian(mount_server, 4.0), 0.0)
     second_ra = west_of_meridian(mount_server, 1.0)
     second = endpoint.goto(second_ra, -30.0)
-    events = [loop.next("started", "done", "failed") for _ in range(3)]
-    assert [(name, e.operation, e.reason) for name, e in events] == [
-        ("failed", first, "superseded"),
-        ("started", second, ""),
-        ("done", second, ""),
-    ]
-    assert events[2][1].position[1] == pytest.approx(-30.0, abs=ONE_ARCSEC)
+    events: list[tuple[str, Any]] = []
+    while not (events and events[-1][0] == "done"):
+        events.append(loop.next("started", "done", "failed"))
+    of_first = [(name, e.reason) for name, e in events if e.operation == first]
+    of_second = [(name, e.reason) for name, e in events if e.operation == second]
+    # The first goto may or may not have started (its :MS# answered) before the second came: either
+    # way it ends superseded, never done, and the second one runs to its end.
+    assert of_first in ([("failed", "superseded")], [("started", ""), ("failed", "superseded")]), events
+    assert of_second == [("started", ""), ("done", "")], events
+    assert events[-1][1].position[1] == pytest.approx(-30.0, abs=ONE_ARCSEC)
 
 
 def test_not_connected_fails_at_once(loop: Any) -> None:
