@@ -21,7 +21,8 @@ from django.db import close_old_connections, connection
 from .conf import setting
 from .dbhygiene import wait_for_apps
 from .events import EventRelay
-from .status import HOSTNAME, LIVE_STATES, NOT_STARTED, is_fresh, to_datetime
+from .states import LIVE_STATES, AgentState
+from .status import HOSTNAME, is_fresh, to_datetime
 
 if TYPE_CHECKING:
     from .agent import Agent
@@ -90,7 +91,7 @@ class Heartbeat:
             number = self._started
         statuses: list[dict[str, Any]] | None = None
         try:
-            statuses = [status for status in self.runtime.status() if status["state"] != NOT_STARTED]
+            statuses = [status for status in self.runtime.status() if status["state"] != AgentState.NOT_STARTED]
         except (OSError, RuntimeError) as exc:
             log.warning("heartbeat skipped: the agents' status could not be read: %s", exc)
         else:

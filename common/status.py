@@ -21,6 +21,7 @@ from . import runtime as runtime_module
 from .conf import setting
 from .config import load_config
 from .exceptions import ConfigError
+from .states import LIVE_STATES, AgentState
 
 if TYPE_CHECKING:
     from .agent import Agent
@@ -28,9 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("pyros.status")
 
-LIVE_STATES = frozenset({"starting", "running"})
-UNREACHABLE = "unreachable"
-NOT_STARTED = "not started"
 HOSTNAME = socket.gethostname()
 
 
@@ -85,7 +83,7 @@ def from_row(row: AgentStatus, now: datetime) -> dict[str, Any]:
     state, detail = row.state, ""
     age = (now - row.heartbeat_at).total_seconds()
     if age > max_age() and row.state in LIVE_STATES:
-        state = UNREACHABLE
+        state = AgentState.UNREACHABLE
         detail = f"no heartbeat for {age:.0f} s (last state: {row.state}, pid {row.pid} on {row.hostname})"
     return {
         "name": row.name,
@@ -112,7 +110,7 @@ def from_row(row: AgentStatus, now: datetime) -> dict[str, Any]:
 def never_seen(name: str, host: str = "", port: int | None = None) -> dict[str, Any]:
     return {
         "name": name,
-        "state": UNREACHABLE,
+        "state": AgentState.UNREACHABLE,
         "detail": "no heartbeat from this agent yet",
         "source": "none",
         "host": host,
@@ -151,7 +149,7 @@ def agent_views(only: str | None = None) -> list[dict[str, Any]]:
     local = {
         status["name"]: from_local(status, now)
         for status in runtime_module.runtime.status()
-        if status["state"] != NOT_STARTED
+        if status["state"] != AgentState.NOT_STARTED
     }
     names = list(dict.fromkeys([*addresses, *runtime_module.runtime.names()]))
     if only is not None:
