@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup migrate bench lint check clean
+.PHONY: run test setup static migrate bench lint check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,12 +16,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 setup: $(STAMP)
 
+# Hashed, compressed copies of the static files in run/static (WhiteNoise serves them with DEBUG off).
+static: setup
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+
 migrate: setup
 	$(PY) manage.py migrate --noinput
 
 # One command, no shell in between: Ctrl+C reaches the server, which exits cleanly (no make error).
 run: export DJANGO_DEBUG ?= 1
-run: migrate
+run: migrate static
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 
 import psutil
 import pytest
@@ -41,3 +42,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if reporter is not None:
             reporter.write_line(f"ERROR: {text}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_histories() -> Iterator[None]:
+    """DRF throttle histories (common.throttling) live in the process's cache: a test starts clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -93,7 +93,7 @@ def start_agent(env: dict[str, str]) -> subprocess.Popen[str]:
     )
     assert proc.stdout is not None
     for line in proc.stdout:
-        if "agent(s) running" in line:
+        if "listening on" in line or "agent(s) running" in line:  # the log line, or runagents' banner
             return proc
     raise RuntimeError("the agent process did not start")
 

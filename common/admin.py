@@ -1,4 +1,5 @@
-"""Admin: read-only agent status and message log, and the "Agents" dashboard with a send form.
+"""Admin (titled pyros, "View site" is the operator console at ``/``): read-only agent status and
+message log (no add, change or delete), and the "Agents" dashboard with a send form.
 
 The dashboard (``/admin/common/agentstatus/dashboard/``) is linked from the admin index (the index
 template of the default site adds an "Agents" box) and from the agent status list; the "Send a
@@ -25,6 +26,10 @@ from .permissions import can_inject
 from .status import agent_views
 
 admin.site.index_template = "admin/common/index.html"
+admin.site.site_header = "pyros administration"
+admin.site.site_title = "pyros"
+admin.site.index_title = "pyros administration"
+admin.site.site_url = "/"  # "View site": the operator console
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -33,6 +38,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # runtime data: written by the agents and the log, never edited by hand
 
 
 class SendMessageForm(forms.Form):

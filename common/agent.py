@@ -27,7 +27,6 @@ The agent knows no dialect.
 
 from __future__ import annotations
 
-import errno
 import logging
 import selectors
 import threading
@@ -35,17 +34,17 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from queue import SimpleQueue
 from typing import Any
 
-from . import directory, endpoints
+from .agent_endpoints import EndpointsMixin, describe_endpoint
 from .conf import setting
 from .config import AgentAddress, load_config
-from .dbhygiene import tidy_connections, wait_for_apps
+from .dbhygiene import close_connections, tidy_connections, wait_for_apps
 from .endpoints import Endpoint
 from .exceptions import UnknownMessageTypeError
 from .protocol import Message
+from .records import AgentStats, Call, Callback, Envelope, Handler, Reply
 from .states import AgentState
 from .timers import TimerHandle, TimerQueue
 from .transport.native import FrameConnection, NativeEndpoint
@@ -53,48 +52,12 @@ from .transport.wake import Waker
 
 log = logging.getLogger("pyros.agent")
 
-Handler = Callable[[Message], Any]
-Reply = Callable[[Message], None]
+__all__ = ["Agent", "AgentStats", "Call", "Envelope"]
+
 Listener = Callable[["Agent", str], None]
-Callback = Callable[..., Any]
 
 
-@dataclass(slots=True)
-class Envelope:
-    """An inbound native message and where its reply goes (``reply`` is None when none is wanted)."""
-
-    message: Message
-    reply: Reply | None = None
-    origin: str = "native"
-
-
-@dataclass(slots=True)
-class Call:
-    """A callback queued by ``call_soon`` (``cancel()`` before it runs to drop it)."""
-
-    callback: Callback
-    args: tuple[Any, ...]
-    cancelled: bool = False
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-
-@dataclass(slots=True)
-class AgentStats:
-    state: AgentState = AgentState.STOPPED
-    started_at: float | None = None
-    ended_at: float | None = None
-    messages_handled: int = 0  # work: the agent's own messages and endpoint actions
-    routine_handled: int = 0  # STATUS and PING (polls, monitoring): not work
-    unknown_messages: int = 0  # messages the agent does not know (the caller's error)
-    errors: int = 0  # handlers, callbacks and timers that raised; replies that could not be sent
-    last_message: str | None = None
-    last_message_at: float | None = None
-    last_error: str | None = None
-
-
-class Agent:
+class Agent(EndpointsMixin):
     # Agent names (sections of pyros_agent_config.ini).
     ALERT_MANAGER = "alert_manager"
     SCHEDULER = "scheduler"
@@ -235,29 +198,6 @@ class Agent:
             self._wake()
         return handle
 
-    def add_endpoint(self, endpoint: Endpoint) -> None:
-        """Attach an endpoint. Given in ``__init__`` (before ``start()``) it is started at every start
-        of the agent, so its ``start()`` must work again after ``stop()``; given in ``work()`` or a
-        handler it starts at once and is dropped when the agent stops."""
-        for method in ("start", "stop", "describe"):
-            if not callable(getattr(endpoint, method, None)):
-                raise TypeError(f"{endpoint!r} is not an endpoint: it has no {method}()")
-        if self.in_agent_thread():
-            self._start_endpoint(endpoint)
-        elif self.is_alive():
-            self.call_soon(self._start_endpoint, endpoint)
-        else:
-            self._given_endpoints.append(endpoint)
-
-    def add_action(self, message_type: str, handler: Handler) -> None:
-        """A built-in action of an endpoint (``IVY_SEND`` ...); the agent's own ``actions_by_message``
-        wins over it. Called from the agent's thread (an endpoint's ``start()``)."""
-        self._endpoint_actions[message_type] = handler
-
-    def remove_action(self, message_type: str) -> None:
-        self._endpoint_actions.pop(message_type, None)
-
-    # --- the agent's thread ---------------------------------------------------------------------------
     def _run(self) -> None:
         worked = False
         try:
@@ -280,6 +220,7 @@ class Agent:
                 self._safe_shutdown()
             self._timers.clear()
             self._close_endpoints()
+            close_connections()
             self.stats.ended_at = time.time()
             if self.stats.state not in (AgentState.CRASHED, AgentState.PORT_IN_USE):
                 self._set_state(AgentState.STOPPED)
@@ -363,8 +304,14 @@ class Agent:
             raise RuntimeError(f"agent {self.name}: receive() outside the agent's thread")
         self._sleeping = True
         try:
+            # Re-checked once asleep-flagged: work queued or a timer set by another thread just before
+            # this point did not wake us (the other side saw _sleeping still False).
             if not self._inbox.empty():
                 return
+            next_timer = self._timers.next_deadline()
+            if next_timer is not None:
+                until = max(next_timer - time.monotonic(), 0.0)
+                wait = until if wait is None else min(wait, until)
             events = selector.select(wait)
         finally:
             self._sleeping = False
@@ -438,8 +385,10 @@ class Agent:
     def _safe_reply(self, reply: Reply, response: Message) -> None:
         try:
             reply(response)
-        except (OSError, TypeError, ValueError):
-            pass
+        except (OSError, TypeError, ValueError) as exc:
+            log.warning(
+                "agent %s: the error reply could not be sent either: %s: %s", self.name, type(exc).__name__, exc
+            )
 
     def dispatch(self, message: Message) -> Any:
         handler = self.actions_by_message.get(message.type)
@@ -479,84 +428,9 @@ class Agent:
             "port": bound[1] if bound else (self._address.port if self._address else None),
             "messages": self.known_messages(),
             "timers": len(self._timers),
-            "endpoints": [_describe(ep) for ep in list(self.endpoints)],
+            "native": describe_endpoint(native) if (native := self.native) is not None else None,
+            "endpoints": [describe_endpoint(ep) for ep in list(self.endpoints)],
         }
-
-    # --- endpoints ----------------------------------------------------------------------------------
-    def _open_endpoints(self) -> bool:
-        address = self.address
-        self._selector = selectors.DefaultSelector()
-        if self._waker is None:
-            raise RuntimeError(f"agent {self.name}: started without start()")
-        self._selector.register(self._waker.reader, selectors.EVENT_READ, None)
-        self.native = NativeEndpoint(
-            address.host,
-            address.port,
-            name=f"{self.name}-native",
-            max_frame_size=self.max_frame_size,
-            frame_timeout=self.frame_timeout,
-        )
-        try:
-            self.native.start(self._selector)
-        except OSError as exc:
-            self.native = None
-            return self._bind_failed(address, "port", address.port, exc)
-        self._bind_error = None
-        bound = self.native.address
-        directory.publish(self.name, *bound)
-        log.info("agent %s listening on %s:%s", self.name, *bound)
-        configured = [factory(self, address) for factory in endpoints.factories_for(address.options)]
-        for endpoint in [*configured, *self._given_endpoints]:
-            if endpoint is None:
-                continue
-            try:
-                self._start_endpoint(endpoint)
-            except OSError as exc:
-                return self._bind_failed(address, endpoint.name, None, exc)
-        return True
-
-    def _start_endpoint(self, endpoint: Endpoint) -> None:
-        endpoint.start()
-        self.endpoints.append(endpoint)
-
-    def _bind_failed(self, address: AgentAddress, what: str, port: int | None, exc: OSError) -> bool:
-        where = f"{address.host}:{port}" if port is not None else what
-        if exc.errno == errno.EADDRINUSE:
-            self.stats.last_error = (
-                f"cannot listen on {where}: address already in use by another process "
-                f"(is pyros already running? or change [{self.name}] {what} in {address.source or 'the config'})"
-            )
-            state = AgentState.PORT_IN_USE
-        else:
-            self.stats.last_error = f"cannot listen on {where}: {exc.strerror or exc}"
-            state = AgentState.CRASHED
-        # Logged once per episode: a supervisor retrying a taken port does not repeat it.
-        repeated = self._bind_error == self.stats.last_error
-        self._bind_error = self.stats.last_error
-        log.log(logging.DEBUG if repeated else logging.ERROR, "agent %s: %s", self.name, self.stats.last_error)
-        self._set_state(state)
-        self._close_endpoints()
-        return False
-
-    def _close_endpoints(self) -> None:
-        for endpoint in reversed(self.endpoints):
-            try:
-                endpoint.stop()
-            except Exception:
-                log.exception("agent %s: stopping endpoint %s failed", self.name, endpoint.name)
-        self.endpoints = []
-        self._endpoint_actions.clear()
-        if self.native is not None:
-            bound = self.bound_address
-            if bound is not None:
-                directory.withdraw(self.name, bound)
-            self.native.stop()
-            self.native = None
-        if self._selector is not None:
-            self._selector.close()
-            self._selector = None
-        if self._waker is not None:
-            self._waker.close()
 
     def _safe_shutdown(self) -> None:
         try:
@@ -577,11 +451,3 @@ class Agent:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name} {self.state}>"
-
-
-def _describe(endpoint: Endpoint) -> dict[str, Any]:
-    """An endpoint's status; one that is closing under a reader from another thread says so."""
-    try:
-        return endpoint.describe()
-    except (OSError, RuntimeError) as exc:
-        return {"name": endpoint.name, "error": f"{type(exc).__name__}: {exc}"}

@@ -2,8 +2,8 @@
 
 - ``GET /api/agents/``, ``GET /api/agents/<name>/``: status of every agent (``common.status``).
 - ``POST /api/agents/<name>/messages/`` ``{"message", "params", "timeout"}``: inject a message
-  (``common.inject``): 200 reply, 400 bad body, 404 unknown agent, 502 the agent answered with an
-  error, 503 unreachable, 504 timeout.
+  (``common.inject``): 200 reply, 400 bad body, 404 unknown agent, 429 too many injections by this
+  user (``Retry-After``), 502 the agent answered with an error, 503 unreachable, 504 timeout.
 - ``GET /api/messages/?agent=<name>&page=<n>&page_size=<n>``: the message log, newest first, paginated.
 - ``POST /api/token/`` ``{"username", "password"}``: the user's API token (or ``manage.py
   drf_create_token <username>``); send it as ``Authorization: Token <key>``.
@@ -21,6 +21,8 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
@@ -41,6 +43,7 @@ from .serializers import (
     MessageLogSerializer,
 )
 from .status import agent_views
+from .throttling import AuthFailureThrottle, InjectThrottle, TokenEndpointThrottle
 
 log = logging.getLogger("pyros.api")
 
@@ -77,6 +80,7 @@ class AgentDetailView(APIView):
 
 class AgentMessageView(APIView):
     permission_classes = [IsAuthenticated, CanInjectMessages]
+    throttle_classes = [InjectThrottle]
 
     @extend_schema(
         operation_id="agents_messages_create",
@@ -86,6 +90,7 @@ class AgentMessageView(APIView):
         responses={
             200: InjectReplySerializer,
             400: OpenApiResponse(description="Bad body: each invalid field with the reason."),
+            429: OpenApiResponse(description="Too many injections by this user: retry after Retry-After s."),
             404: InjectErrorSerializer,
             502: InjectErrorSerializer,
             503: InjectErrorSerializer,
@@ -170,3 +175,19 @@ class MessageLogListView(generics.ListAPIView[MessageLog]):
         if agent:
             queryset = queryset.filter(agent=agent)
         return queryset
+
+
+class ThrottledObtainAuthToken(ObtainAuthToken):
+    """``POST /api/token/``: throttled per address, wrong passwords counted as failed authentications."""
+
+    throttle_classes = [TokenEndpointThrottle]
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        throttle = AuthFailureThrottle()
+        throttle.check(request)
+        serializer = self.get_serializer(data=request.data)
+        if not serializer.is_valid():
+            throttle.record(request)
+            return Response(serializer.errors, status=400)
+        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})

@@ -27,6 +27,15 @@ DEFAULTS: dict[str, Any] = {
     "PYROS_RESTART_BACKOFF_MAX": 30.0,
     "PYROS_RESTART_LIMIT": 5,
     "PYROS_RESTART_RESET_AFTER": 60.0,  # a run this long before a crash starts a new count
+    # native endpoint limits (common/transport/native.py)
+    "PYROS_MAX_CONNECTIONS": 256,
+    "PYROS_IDLE_TIMEOUT": 300.0,
+    "PYROS_MAX_OUTPUT": 16 * 1024 * 1024,
+    # web (common/parsers.py, common/retention.py)
+    "PYROS_MAX_BODY_SIZE": 4 * 1024 * 1024,
+    "PYROS_MESSAGE_LOG_MAX_AGE_DAYS": 30.0,
+    "PYROS_MESSAGE_LOG_MAX_ROWS": 100_000,
+    "PYROS_MESSAGE_LOG_PRUNE_INTERVAL": 60.0,
     # Status, heartbeats, the console.
     "PYROS_HEARTBEAT_INTERVAL": 1.0,
     "PYROS_HEARTBEAT_MAX_AGE": 5.0,
@@ -67,6 +76,9 @@ DEFAULTS: dict[str, Any] = {
     "PYROS_WEATHER_HUMIDITY_MAX": 90.0,  # %, relative humidity (ua01)
     "PYROS_WEATHER_DATA_TIMEOUT": 60.0,  # s without a complete reading: unsafe
     "PYROS_WEATHER_HOLD_TIME": 1200.0,  # s of safe weather needed before resuming after unsafe
+    # Operator console (common.views, common.timefmt).
+    "PYROS_TIME_ZONE": "UTC",  # IANA zone of the times on the pages
+    "PYROS_CONSOLE_PAGE_SIZE": 50,  # rows per page of the message log
     # alert_manager (pyros/settings.py says what each one means)
     "PYROS_ALERT_MAX_PACKET_SIZE": 256 * 1024,
     "PYROS_ALERT_SCHEDULE_TEST": False,
@@ -89,6 +101,8 @@ DEFAULTS: dict[str, Any] = {
     "PYROS_TOO_MIN_ALTITUDE": 20.0,
     "PYROS_TOO_ACCEPT_TEST_ALERTS": False,
     "PYROS_SCHEDULER_POLL": 5.0,
+    "NETNODE_MAX_SENDERS": 10000,
+    "NETNODE_SENDER_TTL": 3600.0,
 }
 
 _cache: dict[str, Any] = {}

@@ -7,10 +7,12 @@ Server to client (JSON):
 - ``{"type": "alert", "outcome", "line", "alert": {...} | null, "now": iso}`` for each alert packet, and
   with outcome ``link down``/``link up`` and ``link`` when an alert source goes quiet or comes back
   (``alert_manager.events``);
+- ``{"type": "message", "entry": {...}}`` for each new message log row (``common.console_events``);
 - ``{"type": "schedule", "event": "schedule"|"request"|"interrupt", ...}`` from ``scheduler.events``;
 - ``{"type": "reply", "id": ..., ...}`` with the result of an injection (``common.inject``: ``reply``
   or ``error``, ``status_code``, ``round_trip_ms``);
-- ``{"type": "error", "id": ..., "error": text}`` for a request that cannot be served.
+- ``{"type": "error", "id": ..., "error": text}`` for a request that cannot be served (with
+  ``"retry_after": s`` past the user's injection rate, shared with the REST API).
 
 Client to server: ``{"type": "inject", "id": any, "agent", "message", "params": {}, "timeout": s}``
 (needs ``common.inject_message``). Anonymous connections are refused (403 at the handshake);
@@ -20,7 +22,6 @@ foreign origins are refused by ``AllowedHostsOriginValidator`` in ``pyros.asgi``
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -33,8 +34,10 @@ from django.db import close_old_connections
 from .conf import setting
 from .events import GROUP, register_loop
 from .inject import InjectResult, inject
+from .parsers import loads_json_message
 from .permissions import can_inject
 from .status import agent_views, iso, max_age
+from .throttling import inject_wait
 
 log = logging.getLogger("pyros.consumers")
 
@@ -97,9 +100,9 @@ class AgentsConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         try:
-            content = json.loads(text_data or "")
-        except ValueError:
-            await self.send_json({"type": "error", "error": "not JSON: send one JSON object per message"})
+            content = loads_json_message(text_data or "")
+        except ValueError as exc:
+            await self.send_json({"type": "error", "error": f"not JSON ({exc}): send one JSON object per message"})
             return
         if not isinstance(content, dict):
             await self.send_json({"type": "error", "error": "send a JSON object"})
@@ -125,6 +128,11 @@ class AgentsConsumer(AsyncJsonWebsocketConsumer):
         if request is None:
             await self.send_json({"type": "error", "id": request_id, "error": reason})
             return
+        wait = await sync_to_async(inject_wait, thread_sensitive=False)(self.user)
+        if wait is not None:
+            error = f"too many injections: retry in {wait:.1f} s"
+            await self.send_json({"type": "error", "id": request_id, "error": error, "retry_after": round(wait, 3)})
+            return
         # A task, so that status events keep flowing while the agent answers.
         task = asyncio.create_task(self.run_inject(request_id, request))
         self.tasks.add(task)
@@ -141,6 +149,10 @@ class AgentsConsumer(AsyncJsonWebsocketConsumer):
         """An alert stored, updated, retracted or rejected, or an alert link down/up (``alert_manager.events``)."""
         fields = {key: value for key, value in event.items() if key != "type"}
         await self.send_json({"type": "alert", **fields, "now": _now()})
+
+    async def message_logged(self, event: dict[str, Any]) -> None:
+        """``common.console_events``: a new message log row (the console's live log)."""
+        await self.send_json({"type": "message", "entry": event["entry"], "now": _now()})
 
     async def schedule_event(self, event: dict[str, Any]) -> None:
         """``scheduler.events``: a new schedule version, a request change, an interrupt."""

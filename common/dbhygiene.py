@@ -16,7 +16,7 @@ import threading
 from typing import Any
 
 from django.apps import apps
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.db.backends.signals import connection_created
 
 _threads_with_connections: set[int] = set()
@@ -33,6 +33,13 @@ def tidy_connections() -> None:
     """Close this thread's database connections that are unusable or past their ``CONN_MAX_AGE``."""
     if threading.get_ident() in _threads_with_connections:
         close_old_connections()
+
+
+def close_connections() -> None:
+    """Close this thread's connections (an agent's thread that ends leaves no session on the server)."""
+    if threading.get_ident() in _threads_with_connections:
+        _threads_with_connections.discard(threading.get_ident())
+        connections.close_all()
 
 
 def wait_for_apps(timeout: float | None = None) -> bool:

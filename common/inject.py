@@ -29,6 +29,7 @@ from .exceptions import (
 )
 from .models import MessageLog
 from .permissions import can_control
+from .retention import maybe_prune
 from .sender import Sender
 
 log = logging.getLogger("pyros.inject")
@@ -114,6 +115,7 @@ def inject(
         outcome=result.outcome,
     )
     result.log_id = entry.pk
+    maybe_prune()
     return result
 
 

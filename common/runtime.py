@@ -42,6 +42,9 @@ def autostart_reason(argv: Sequence[str] | None = None, environ: dict[str, str] 
     prog = os.path.basename(argv[0]) if argv else ""
     if "PYTEST_VERSION" in environ or "pytest" in prog:
         return None
+    package = os.path.basename(os.path.dirname(argv[0])) if prog == "__main__.py" else ""
+    if package in ASGI_SERVERS:  # python -m daphne / uvicorn ...
+        return f"ASGI server ({package})"
     if prog in {"manage.py", "django-admin", "__main__.py"} and len(argv) > 1:
         command = argv[1]
         if command == "runserver":

@@ -29,11 +29,22 @@ from .exceptions import (
     RemoteHandlerError,
     UnknownMessageError,
 )
-from .protocol import ERROR, NOTIFY, REQUEST, LocalProtocolError, Message, MessageDecoder, ProtocolError, frame_message
-from .protocol.framing import DEFAULT_MAX_FRAME_SIZE
+from .protocol import (
+    ERROR,
+    NOTIFY,
+    REQUEST,
+    Message,
+    MessageDecoder,
+    OutgoingFrameTooLargeError,
+    ProtocolError,
+    frame_message,
+)
 
 _ids = itertools.count(1)
 _default_sender = f"sender@{socket.gethostname()}:{os.getpid()}"
+
+
+STALE_AFTER = 1.0  # seconds unused after which a pooled connection is checked before it is written to
 
 
 class _Channel:
@@ -45,8 +56,20 @@ class _Channel:
         self.port = port
         self.lock = threading.Lock()
         self.sock: socket.socket | None = None
-        self.decoder = MessageDecoder(DEFAULT_MAX_FRAME_SIZE)
+        self.decoder = MessageDecoder(setting("PYROS_MAX_FRAME_SIZE"))  # the limit agents reply within
         self._kernel_timeout = -1.0
+        self.last_used = 0.0
+
+    def _closed_by_agent(self) -> bool:
+        """Whether the agent closed this pooled connection (idle timeout): a notification written to
+        it would be lost without an error. One non-blocking peek, done only after a pause."""
+        assert self.sock is not None
+        try:
+            return self.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
 
     def _set_timeout(self, sock: socket.socket, timeout: float) -> None:
         """Blocking socket with kernel send/receive timeouts: no poll() or fcntl() per call."""
@@ -67,7 +90,7 @@ class _Channel:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(None)
         self._kernel_timeout = -1.0
-        self.decoder = MessageDecoder(DEFAULT_MAX_FRAME_SIZE)
+        self.decoder = MessageDecoder(setting("PYROS_MAX_FRAME_SIZE"))  # the limit agents reply within
         return sock
 
     def close(self) -> None:
@@ -78,6 +101,10 @@ class _Channel:
     def call(self, message: Message, frame: bytes, timeout: float) -> Message | None:
         """Send ``frame``; wait for the reply to ``message`` unless it is a notification."""
         with self.lock:
+            now = time.monotonic()
+            if self.sock is not None and now - self.last_used > STALE_AFTER and self._closed_by_agent():
+                self.close()
+            self.last_used = now
             for attempt in (1, 2):
                 fresh = self.sock is None
                 if fresh:
@@ -228,7 +255,7 @@ def _build(message: str, params: dict[str, Any] | None, sender: str | None, kind
 def _frame(message: Message) -> bytes:
     try:
         return frame_message(message, setting("PYROS_MAX_FRAME_SIZE"))
-    except LocalProtocolError as exc:
+    except OutgoingFrameTooLargeError as exc:
         raise InvalidMessageError(f"message {message.type!r} is too large: {exc}") from None
     except (TypeError, ValueError) as exc:
         raise InvalidMessageError(f"params of {message.type!r} cannot be sent as JSON: {exc}") from None

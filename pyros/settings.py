@@ -9,6 +9,10 @@ Everything a deployment changes comes from the environment:
 - ``REDIS_URL``: channels_redis channel layer; the in-memory layer by default (one process).
 - ``PYROS_AGENT_CONFIG``: path of the agents' ini file (default ``pyros_agent_config.ini``).
 - ``PYROS_AGENTS_AUTOSTART``: ``0`` keeps the agents from starting with the server.
+- ``DJANGO_SECURE``: ``1`` for production behind a TLS-terminating proxy that sets
+  ``X-Forwarded-Proto``: HTTPS only (redirect, HSTS, secure cookies); requires ``DJANGO_SECRET_KEY``
+  and ``DJANGO_DEBUG`` off; ``manage.py check --deploy`` is then clean. ``DJANGO_CSRF_TRUSTED_ORIGINS``
+  (comma-separated ``https://host``) and ``DJANGO_HSTS_SECONDS`` (default one year) go with it.
 """
 
 from __future__ import annotations
@@ -40,6 +44,26 @@ ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
 ]
 
+# Production behind a TLS proxy: DJANGO_SECURE=1 (see the module docstring and README).
+SECURE = env_bool("DJANGO_SECURE", False)
+if SECURE:
+    if DEBUG:
+        raise ImproperlyConfigured("DJANGO_SECURE=1 needs DJANGO_DEBUG off")
+    if not os.environ.get("DJANGO_SECRET_KEY"):
+        raise ImproperlyConfigured("DJANGO_SECURE=1 needs DJANGO_SECRET_KEY (50+ random characters)")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_REFERRER_POLICY = "same-origin"
+    X_FRAME_OPTIONS = "DENY"
+    CSRF_TRUSTED_ORIGINS = [
+        o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+    ]
+
 INSTALLED_APPS = [
     "pyros",  # first: its runserver (daphne's, announcing pyros) wins
     "daphne",
@@ -62,6 +86,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files with DEBUG off, in this process (daphne/uvicorn alone serve a working console).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -100,9 +126,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Agent threads and the web server write concurrently: wait for the lock rather than fail.
     # WAL lets readers and the writer work at once, and synchronous=NORMAL skips an fsync per commit
     # (still durable across application crashes; the last transactions may be lost on power loss).
+    # IMMEDIATE: a transaction takes the write lock when it begins (waiting up to the timeout), so a
+    # read-then-write transaction (update_or_create) never fails at once with "database is locked"
+    # when another process wrote in between (SQLite cannot upgrade a stale read snapshot).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         timeout=20,
         init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        transaction_mode="IMMEDIATE",
     )
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -113,6 +143,8 @@ if REDIS_URL:
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
+    # Throttle histories (common.throttling) shared by every process.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
@@ -129,7 +161,20 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "run" / "static"
+# `manage.py collectstatic` (run by `make setup`) writes hashed, compressed copies here; WhiteNoise serves
+# them with far-future cache headers. Before collectstatic, the same files are served from the apps.
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "run" / "static")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "common.staticstorage.ConsoleStaticStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+try:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # (WhiteNoise warns about a missing one)
+except OSError:
+    pass  # a read-only checkout: collectstatic says so, if it is ever run
+# Dates and times on the pages and in the admin: one format, with seconds (pyros/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["pyros.formats"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "/admin/login/"
 
@@ -152,6 +197,13 @@ PYROS_AGENTS_AUTOSTART = env_bool("PYROS_AGENTS_AUTOSTART", True)
 PYROS_MAX_FRAME_SIZE = 1024 * 1024
 # A client that stops in the middle of a frame for this long is disconnected (seconds).
 PYROS_FRAME_TIMEOUT = 10.0
+# Native endpoint limits (common/transport/native.py; the connection cap also bounds the threads of
+# the threaded servers in common/transport/tcp.py): connections served at once (more get an error
+# frame), seconds a connection may stay silent, bytes of unread replies per connection (past it the
+# connection is no longer read, and cut if it does not read back under within 0.5 s).
+PYROS_MAX_CONNECTIONS = 256
+PYROS_IDLE_TIMEOUT = 300.0
+PYROS_MAX_OUTPUT = 16 * 1024 * 1024
 # Sender.send_to's default timeout (seconds).
 PYROS_SEND_TIMEOUT = 5.0
 # Supervision: a crashed agent thread is restarted after 1, 2, 4 ... seconds, at most this many times.
@@ -160,7 +212,7 @@ PYROS_RESTART_LIMIT = 5
 # Test runs: ``manage.py test`` runs the pytest suite.
 TEST_RUNNER = "pyros.test_runner.PytestTestRunner"
 # Where pid/state files of long-running commands go (runsimulators --status/--stop).
-PYROS_RUN_DIR = BASE_DIR / "run"
+PYROS_RUN_DIR = Path(os.environ.get("PYROS_RUN_DIR") or BASE_DIR / "run")
 
 # --- REST API, websocket, dashboard ---------------------------------------------------------------
 # Reading needs a signed-in user; injecting needs common.inject_message (staff have it). Token first, so
@@ -168,9 +220,22 @@ PYROS_RUN_DIR = BASE_DIR / "run"
 # {"username", "password"} or `manage.py drf_create_token <username>`.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "common.throttling.ThrottledTokenAuthentication",  # wrong tokens count toward auth_failure
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # orjson: malformed or too deeply nested JSON is a 400, never a RecursionError (500)
+    "DEFAULT_PARSER_CLASSES": [
+        "common.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # 429 with Retry-After past these (common.throttling): token = POST /api/token/ per address,
+    # auth_failure = wrong tokens/passwords per address, inject = injections per user (REST + websocket)
+    "DEFAULT_THROTTLE_RATES": {
+        "token": os.environ.get("PYROS_TOKEN_RATE", "20/min"),
+        "auth_failure": os.environ.get("PYROS_AUTH_FAILURE_RATE", "10/min"),
+        "inject": os.environ.get("PYROS_INJECT_RATE", "600/min"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -203,7 +268,18 @@ PYROS_HEARTBEAT_MAX_AGE = float(os.environ.get("PYROS_HEARTBEAT_MAX_AGE", "5.0")
 PYROS_STATUS_EVENT_INTERVAL = 0.05
 # Largest timeout (seconds) a user may ask for when injecting a message.
 PYROS_INJECT_MAX_TIMEOUT = 60.0
+# Message log retention (common.retention): rows older than this many days, and all but the newest
+# PYROS_MESSAGE_LOG_MAX_ROWS, are deleted at most once per PYROS_MESSAGE_LOG_PRUNE_INTERVAL seconds
+# by the process that injects, and by `manage.py prunemessages`.
+PYROS_MESSAGE_LOG_MAX_AGE_DAYS = float(os.environ.get("PYROS_MESSAGE_LOG_MAX_AGE_DAYS", "30"))
+PYROS_MESSAGE_LOG_MAX_ROWS = int(os.environ.get("PYROS_MESSAGE_LOG_MAX_ROWS", "100000"))
+PYROS_MESSAGE_LOG_PRUNE_INTERVAL = 60.0
+# Largest REST request body (bytes): 413 above.
+PYROS_MAX_BODY_SIZE = 4 * 1024 * 1024
 LOGIN_REDIRECT_URL = "/"
+# The console shows times in this zone (an IANA name such as "America/Santiago"); the database, the REST
+# API and the websocket stay in UTC (ISO 8601).
+PYROS_TIME_ZONE = os.environ.get("PYROS_TIME_ZONE", "UTC")
 
 
 # --- Ivy bus ----------------------------------------------------------------------------------------
@@ -245,6 +321,10 @@ NETNODE_OUTBOX_SIZE = 10000
 NETNODE_OUTBOX_TIMEOUT = 10.0
 # Message ids remembered per node to drop repeated copies (a handler runs once per message).
 NETNODE_SEEN_IDS = 10000
+# Peer identities a router/Station remembers (to route replies directly): at most this many, each
+# for this long after it was last heard from (common/transport/zmq_senders.py).
+NETNODE_MAX_SENDERS = 10000
+NETNODE_SENDER_TTL = 3600.0
 # ZMQ high-water marks (messages queued per socket); a peer sending a larger frame is disconnected.
 NETNODE_HWM = 100000
 NETNODE_MAX_MESSAGE_SIZE = 64 * 1024 * 1024

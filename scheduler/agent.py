@@ -168,7 +168,7 @@ class SchedulerAgent(Agent):
             _abort(running)
         slot = Slot(store.to_planner(row), now, now + timedelta(seconds=row.duration))
         self.on_interrupt(slot)
-        self.replanner.request(f"alert {row.alert_id}: interrupt", [slot], now=now)
+        self._replan(f"alert {row.alert_id}: interrupt", [slot], now)
         return True, why
 
     def on_interrupt(self, slot: Slot) -> None:
@@ -185,7 +185,12 @@ class SchedulerAgent(Agent):
 
     # --- planning -------------------------------------------------------------------------------------
     def _replan_now(self, reason: str) -> int:
-        return self.replanner.request(reason, self._keep_running())
+        return self._replan(reason, self._keep_running())
+
+    def _replan(self, reason: str, fixed: list[Slot], now: datetime | None = None) -> int:
+        """Plan again; the requests as they are now are what the next poll compares with."""
+        self._fingerprint = self._requests_fingerprint()
+        return self.replanner.request(reason, fixed, now=now)
 
     def _keep_running(self) -> list[Slot]:
         """The slot under way is kept as it is by a re-plan."""

@@ -25,6 +25,7 @@ from .exceptions import PymasepDecodeError, PymasepEncodeError
 
 MESSAGE_TYPES = ("define", "register", "observation", "action", "quit", "end")
 MAX_DEPTH = 100  # value nesting accepted (both ways)
+MAX_NAME = 255  # characters of msg_type and src_sub_app (both ways): a reply echoes msg_type
 
 SCALARS = frozenset({"str", "int", "float", "bool", "NoneType"})
 CONTAINERS = frozenset({"list", "tuple", "set", "dict"})
@@ -53,6 +54,8 @@ def encode_message(msg_type: str, params: dict[str, Any] | None, src_sub_app: st
         )
     if params is not None and type(params) is not dict:
         raise PymasepEncodeError(f"Message params must be a dict or None, got {type(params).__name__}")
+    if len(msg_type) > MAX_NAME or len(src_sub_app) > MAX_NAME:
+        raise PymasepEncodeError(f"msg_type and src_sub_app_id are limited to {MAX_NAME} characters")
     head = f'<{root} msg_type="{_attr(msg_type)}" src_sub_app="{_attr(src_sub_app)}"'
     if not params:
         return f"{head} />".encode("ascii", "xmlcharrefreplace")
@@ -180,6 +183,10 @@ def decode_message(payload: bytes) -> PymasepMessage:
     src = root.get("src_sub_app")
     if msg_type is None or src is None or tag in VALUE_TAGS or tag == "item":
         raise PymasepDecodeError(f"<{tag:.40}> is not a Message: msg_type and src_sub_app attributes required")
+    if len(msg_type) > MAX_NAME or len(src) > MAX_NAME:
+        raise PymasepDecodeError(
+            f"msg_type ({len(msg_type)} characters) or src_sub_app ({len(src)}) over the limit of {MAX_NAME}"
+        )
     _no_text(root.text, tag)
     if not len(root):
         return PymasepMessage(msg_type, None, src)

@@ -25,6 +25,7 @@ from .exceptions import (
     IvyMalformedAnnounceError,
     IvyMalformedLineError,
     IvyNotConfiguredError,
+    IvyRegexpError,
 )
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "IvyMalformedLineError",
     "IvyMessage",
     "IvyNotConfiguredError",
+    "IvyRegexpError",
     "ivy_endpoint_factory",
     "parse_bus",
 ]

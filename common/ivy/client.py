@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import re
 import socket
 import threading
 import time
@@ -41,7 +40,8 @@ from .codec import (
     encode_pong,
     msg_args,
 )
-from .exceptions import IvyError
+from .exceptions import IvyError, IvyRegexpError
+from .regexp import MAX_REGEXPS_PER_PEER, Pattern, compile_peer_regexp
 from .writer import LINGER, LineWriter
 
 log = logging.getLogger("pyros.ivy")
@@ -99,7 +99,7 @@ class IvyClient:
         self.overflowed = False
         self.last_ping_rtt: float | None = None
         self._sock = sock
-        self._regexps: tuple[tuple[int, re.Pattern[str], bytes, str], ...] = ()
+        self._regexps: tuple[tuple[int, Pattern, bytes, str], ...] = ()
         self._regexp_lock = threading.Lock()
         overflow = encode_error(0, f"send queue overflow ({max_queue} messages): disconnected") + encode_bye()
         self._writer = LineWriter(sock, f"Ivy bus {bus.name}: {host}:{port}", max_queue, self._on_overflow, overflow)
@@ -149,11 +149,15 @@ class IvyClient:
 
     # --- the peer's regexps ---------------------------------------------------------------------------
     def add_regexp(self, sub_id: int, regexp: str) -> None:
-        """Record (or replace: ivy-c semantics) the peer's subscription ``sub_id``. Raises re.error."""
-        pattern = re.compile(regexp)
+        """Record (or replace: ivy-c semantics) the peer's subscription ``sub_id``, compiled with RE2
+        (linear-time matching). Raises :class:`IvyRegexpError` (PCRE-only construct, invalid, too
+        large, or one regexp too many for this peer)."""
+        pattern = compile_peer_regexp(regexp)
         prefix = f"{MSG} {sub_id}\x02".encode()
         with self._regexp_lock:
             kept = tuple(r for r in self._regexps if r[0] != sub_id)
+            if len(kept) >= MAX_REGEXPS_PER_PEER:
+                raise IvyRegexpError(f"a peer may hold at most {MAX_REGEXPS_PER_PEER} regexps")
             self._regexps = (*kept, (sub_id, pattern, prefix, regexp))
 
     def remove_regexp(self, sub_id: int) -> str | None:
@@ -172,11 +176,11 @@ class IvyClient:
 
     def _send_checked(self, text: str) -> int:
         count = 0
+        data = text.encode()
         for _, pattern, prefix, _ in self._regexps:
-            match = pattern.search(text)
-            if match is not None:
-                groups = match.groups("")
-                line = prefix + ("\x03".join(groups) + "\x03\n").encode() if groups else prefix + b"\n"
+            groups = pattern.search(data)
+            if groups is not None:
+                line = prefix + b"\x03".join(groups) + b"\x03\n" if groups else prefix + b"\n"
                 if not self.enqueue(line):
                     break
                 count += 1
@@ -310,8 +314,8 @@ class IvyClient:
     def _peer_add_regexp(self, sub_id: int, regexp: str) -> None:
         try:
             self.add_regexp(sub_id, regexp)
-        except re.error as exc:
-            log.warning("Ivy bus %s: peer %s sent an invalid regexp %r: %s", self.bus.name, self.name, regexp, exc)
+        except IvyRegexpError as exc:
+            log.warning("Ivy bus %s: peer %s: %s", self.bus.name, self.name, exc)
             self.send_error(sub_id, f"Error can't compile regexp '{regexp}': {exc}")
             return
         self.bus._regexp_changed(self, "added", sub_id, regexp)

@@ -27,6 +27,11 @@ class IvyIllegalStateError(IvyError):
     """A message out of the handshake's order (second START_INIT, END_INIT before START_INIT ...)."""
 
 
+class IvyRegexpError(IvyError, ValueError):
+    """A peer's regexp the linear-time engine (RE2) cannot compile: invalid, too long or too large, or
+    using a PCRE construct that needs backtracking (look-around, back-references ...)."""
+
+
 class IvyMalformedAnnounceError(IvyError):
     """A UDP discovery datagram that is not ``"<version> <port> <agent_id> <name>\\n"``."""
 

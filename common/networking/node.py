@@ -32,6 +32,7 @@ from .codec import (
 )
 from .exceptions import NetNodeError
 from .loop import ZmqLoop
+from .senders import RecentSenders
 from .stream import NetStream, StreamQueue
 from .support import Call, Pending, SeenIds, WorkerPool, log, loopback
 
@@ -74,7 +75,7 @@ class Net_Node(ZmqLoop):  # autopilot's name
         self.listens: dict[str, Listen] = {CONFIRM: self.l_confirm}
         self.listens.update(listens)
         self.on_message = on_message
-        self.senders: dict[bytes, str] = {}
+        self.senders = RecentSenders(int(setting("NETNODE_MAX_SENDERS")), float(setting("NETNODE_SENDER_TTL")))
         self.streams: dict[str, threading.Thread] = {}
         self._streams: list[NetStream] = []
         self.msg_counter = itertools.count()
@@ -163,9 +164,7 @@ class Net_Node(ZmqLoop):  # autopilot's name
     # --- receiving (I/O thread) ---------------------------------------------------------------------
     def on_frames(self, tag: str, frames: list[bytes]) -> None:
         if tag == ROUTER:
-            identity = frames[0]
-            if identity not in self.senders:
-                self.senders[identity] = ""
+            self.senders.add(frames[0])
         body = frames[-1]
         if body == PING:
             if tag == ROUTER:

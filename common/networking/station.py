@@ -35,6 +35,7 @@ from .codec import (
 )
 from .exceptions import NetNodeError
 from .loop import ZmqLoop
+from .senders import RecentSenders
 from .support import Call, Pending, SeenIds, WorkerPool, log, loopback
 
 StationListen = Callable[[NetMessage], Any]
@@ -73,8 +74,10 @@ class Station(ZmqLoop):
         self.allow_blosc = bool(setting("NETNODE_ALLOW_BLOSC"))
         self.listens: dict[str, StationListen] = dict(listens or {})
         self.listens.update({CONFIRM: self.l_confirm, STREAM: self.l_stream, "KILL": self.l_kill})
-        self.senders: dict[bytes, str] = {}
         self.routes: dict[bytes, list[bytes]] = {}
+        self.senders = RecentSenders(
+            int(setting("NETNODE_MAX_SENDERS")), float(setting("NETNODE_SENDER_TTL")), self._forget
+        )
         self.msg_counter = itertools.count()
         self.ready = threading.Event()
         self.connected = threading.Event()
@@ -192,13 +195,16 @@ class Station(ZmqLoop):
             if self.pool is not None:
                 self.pool.submit_batch(calls)
 
+    def _forget(self, identity: bytes) -> None:
+        """An identity left the senders map: its route goes too (both stay bounded)."""
+        self.routes.pop(identity, None)
+
     # --- receiving (I/O thread) --------------------------------------------------------------------
     def on_frames(self, tag: str, frames: list[bytes]) -> None:
         if tag == LISTENER:
             identity, rest = split_router(frames)
-            if identity not in self.senders:
-                self.senders[identity] = ""
-                self.senders[b"_" + identity] = ""
+            self.senders.add(identity)
+            self.senders.add(b"_" + identity)
             if len(frames) > 4:
                 self.routes[identity] = frames[:-3]
         else:

@@ -10,10 +10,14 @@ from .exceptions import (
     MalformedMessageError,
     OutgoingFrameTooLargeError,
     ProtocolError,
+    RemoteProtocolError,
+    UnencodableMessageError,
 )
 from .framing import DEFAULT_MAX_FRAME_SIZE, U16_LE, U32_BE, FrameDecoder, Header, encode_frame
 from .message import (
     ERROR,
+    MAX_DEPTH,
+    MAX_TYPE_LENGTH,
     NOTIFY,
     REPLY,
     REQUEST,
@@ -28,6 +32,8 @@ from .message import (
 __all__ = [
     "DEFAULT_MAX_FRAME_SIZE",
     "ERROR",
+    "MAX_DEPTH",
+    "MAX_TYPE_LENGTH",
     "NOTIFY",
     "REPLY",
     "REQUEST",
@@ -42,6 +48,8 @@ __all__ = [
     "MessageDecoder",
     "OutgoingFrameTooLargeError",
     "ProtocolError",
+    "RemoteProtocolError",
+    "UnencodableMessageError",
     "decode_message",
     "encode_frame",
     "encode_message",

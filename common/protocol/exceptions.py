@@ -37,3 +37,11 @@ class OutgoingFrameTooLargeError(LocalProtocolError):
         super().__init__(f"frame of {size} bytes exceeds the limit of {limit} bytes")
         self.size = size
         self.limit = limit
+
+
+class UnencodableMessageError(LocalProtocolError):
+    """A value the native JSON cannot carry: nesting deeper than the decoder accepts (``MAX_DEPTH``),
+    a ``type`` longer than it accepts, a cycle, NaN (nothing is written)."""
+
+
+RemoteProtocolError = ProtocolError  # h11's name for the peer's errors

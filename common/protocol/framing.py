@@ -86,6 +86,11 @@ class FrameDecoder:
             self._pos = 0
         self._buf += data
 
+    def clear(self) -> None:
+        """Drop buffered input (the connection is closing; memory is returned now)."""
+        self._buf = bytearray()
+        self._pos = 0
+
     def next_frame(self) -> bytes | None:
         if self._broken is not None:
             raise self._broken

@@ -7,6 +7,13 @@ On the wire a message is one frame (``framing.U32_BE``) whose payload is a UTF-8
 ``kind`` is ``request`` (a reply is expected), ``notify`` (no reply), ``reply`` (``params`` holds
 ``{"result": ...}``) or ``error`` (``params`` holds ``{"error": <kind>, "message": <text>}`` plus
 details). A reply carries the id of the request it answers.
+
+Limits agree both ways (what can be decoded can be encoded back, and we never send what the peer's
+decoder refuses): a message nests at most :data:`MAX_DEPTH` containers (the message object itself is
+level 1, ``params`` level 2) and a frame carries at most the size the decoder was given. Decoding
+over a limit raises :class:`MalformedMessageError`/:class:`FrameTooLargeError` (the peer's fault);
+encoding over it raises :class:`UnencodableMessageError`/:class:`OutgoingFrameTooLargeError` (ours; both
+``ValueError``, not ``ProtocolError``).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from .exceptions import MalformedMessageError
+from .exceptions import MalformedMessageError, UnencodableMessageError
 from .framing import DEFAULT_MAX_FRAME_SIZE, U32_BE, FrameDecoder, encode_frame
 
 REQUEST = "request"
@@ -25,6 +32,9 @@ NOTIFY = "notify"
 REPLY = "reply"
 ERROR = "error"
 KINDS = frozenset({REQUEST, NOTIFY, REPLY, ERROR})
+
+MAX_DEPTH = 64  # containers, counting the message object itself (params: level 2)
+MAX_TYPE_LENGTH = 255  # characters of ``type`` (both ways): every reply echoes it
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 # Decoding with orjson: strict RFC 8259 (no NaN/Infinity literals, no lone surrogates) and fast.
@@ -63,6 +73,8 @@ def require_message(obj: Any) -> Message:
     mtype = obj.get("type")
     if not isinstance(mtype, str) or not mtype:
         raise MalformedMessageError("'type' must be a non-empty string")
+    if len(mtype) > MAX_TYPE_LENGTH:
+        raise MalformedMessageError(f"'type' of {len(mtype)} characters exceeds the limit of {MAX_TYPE_LENGTH}")
     params = obj.get("params", {})
     if params is None:
         params = {}
@@ -77,18 +89,51 @@ def require_message(obj: Any) -> Message:
     return Message(mtype, params, mid, sender, kind)
 
 
+def too_deep(obj: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``obj`` nests more than ``limit`` containers (dict/list/tuple); iterative, no recursion."""
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list, tuple)))
+    return False
+
+
+# A JSON text nesting over MAX_DEPTH containers has at least this many bytes (each opens and closes):
+# shorter ones (most messages) skip the depth check altogether.
+_SHORTEST_TOO_DEEP = 2 * (MAX_DEPTH + 1)
+
+
+def _may_be_too_deep(data: bytes) -> bool:
+    """Cheap pre-check: every container opens with ``{`` or ``[``, so fewer of those than MAX_DEPTH
+    (or a text too short to hold them) cannot nest too deeply."""
+    return len(data) >= _SHORTEST_TOO_DEEP and data.count(b"{") + data.count(b"[") > MAX_DEPTH
+
+
 def encode_message(message: Message) -> bytes:
-    """JSON payload of ``message`` (no frame header). Raises ``ValueError``/``TypeError`` for params
-    JSON cannot carry (NaN, sets, objects)."""
-    return _dumps(
-        {
-            "kind": message.kind,
-            "id": message.id,
-            "type": message.type,
-            "params": message.params,
-            "sender": message.sender,
-        }
-    ).encode()
+    """JSON payload of ``message`` (no frame header). Raises :class:`UnencodableMessageError` (a
+    ``ValueError``) for params JSON cannot carry (NaN, cycles, nesting over :data:`MAX_DEPTH`) and
+    ``TypeError`` for values of other types (sets, objects)."""
+    if len(message.type) > MAX_TYPE_LENGTH:
+        raise UnencodableMessageError(f"type of {len(message.type)} characters exceeds the limit of {MAX_TYPE_LENGTH}")
+    obj = {
+        "kind": message.kind,
+        "id": message.id,
+        "type": message.type,
+        "params": message.params,
+        "sender": message.sender,
+    }
+    try:
+        data = _dumps(obj).encode()
+    except RecursionError:
+        raise UnencodableMessageError(f"params nest deeper than {MAX_DEPTH} levels (or are cyclic)") from None
+    except ValueError as exc:
+        raise UnencodableMessageError(str(exc)) from None
+    if len(data) >= _SHORTEST_TOO_DEEP and _may_be_too_deep(data) and too_deep(obj):
+        raise UnencodableMessageError(f"params nest deeper than {MAX_DEPTH} levels")
+    return data
 
 
 def decode_message(payload: bytes) -> Message:
@@ -97,9 +142,11 @@ def decode_message(payload: bytes) -> Message:
     except orjson.JSONDecodeError as exc:
         if "utf-8" in str(exc).lower():
             raise MalformedMessageError(f"payload is not UTF-8: {exc}") from None
-        if "depth limit" in str(exc):
-            raise MalformedMessageError(f"payload nests too deeply: {exc}") from None
+        if "depth limit" in str(exc) or "recursion" in str(exc).lower():
+            raise MalformedMessageError(f"payload nests deeper than {MAX_DEPTH} levels") from None
         raise MalformedMessageError(f"payload is not JSON: {exc}") from None
+    if len(payload) >= _SHORTEST_TOO_DEEP and _may_be_too_deep(payload) and too_deep(obj):
+        raise MalformedMessageError(f"payload nests deeper than {MAX_DEPTH} levels")
     return require_message(obj)
 
 

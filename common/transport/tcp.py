@@ -8,6 +8,11 @@ port, see ``address``; ``start()`` returns when accepting; ``stop()`` = ``shutdo
 By default the server closes a connection when its handler returns. With ``hand_off=True`` the
 handler passes the connection on (e.g. to a long-lived reader thread) and it stays open; the
 handler calls ``detach()`` once the connection is no longer the server's to cut at ``stop()``.
+
+Out of descriptors or memory, accepting pauses with back-off (:class:`AcceptBackoff`: one warning
+per episode) and resumes by itself. At most ``max_connections`` connection threads run at once
+(default ``PYROS_MAX_CONNECTIONS``): a connection over the cap is closed at once (one warning per
+episode), so a flood of connections cannot grow the process by a thread each.
 """
 
 from __future__ import annotations
@@ -16,8 +21,11 @@ import logging
 import selectors
 import socket
 import threading
+import time
 from collections.abc import Callable
 
+from ..conf import setting
+from .backoff import AcceptBackoff
 from .wake import Waker
 
 log = logging.getLogger("pyros.transport")
@@ -35,6 +43,7 @@ class ThreadedTCPServer:
         backlog: int = 128,
         *,
         hand_off: bool = False,
+        max_connections: int | None = None,
     ) -> None:
         self.host = host
         self.requested_port = port
@@ -50,6 +59,10 @@ class ThreadedTCPServer:
         # connection thread -> its socket (None once detach() handed it over)
         self._workers: dict[threading.Thread, socket.socket | None] = {}
         self._stopping = False
+        self.max_connections: int = max_connections or setting("PYROS_MAX_CONNECTIONS")
+        self.backoff = AcceptBackoff(name)
+        self.refused = 0
+        self._at_cap = False
 
     @property
     def socket(self) -> socket.socket:
@@ -108,28 +121,48 @@ class ThreadedTCPServer:
         with selectors.DefaultSelector() as sel:
             sel.register(self.socket, selectors.EVENT_READ)
             sel.register(self._waker.reader, selectors.EVENT_READ)
+            watching = True
             while not self._stopping:
-                for key, _ in sel.select():
+                paused = self.backoff.paused_until
+                wait = None if paused is None else max(paused - time.monotonic(), 0.0)
+                for key, _ in sel.select(wait):
                     if key.fileobj is self._waker.reader:
                         return
-                    self._accept_one()
+                    if not self._accept_one():  # out of descriptors: stop watching for a while
+                        sel.unregister(self.socket)
+                        watching = False
+                if not watching and self.backoff.due(time.monotonic()):
+                    sel.register(self.socket, selectors.EVENT_READ)
+                    watching = True
 
-    def _accept_one(self) -> None:
+    def _accept_one(self) -> bool:
+        """Accept one connection; False when accepting must pause (resource exhaustion)."""
         try:
             conn, peer = self.socket.accept()
         except (BlockingIOError, InterruptedError):
-            return
-        except OSError as exc:  # e.g. EMFILE: log and keep serving
-            log.warning("%s: accept failed: %s", self.name, exc)
-            return
+            return True
+        except OSError as exc:
+            return not self.backoff.failed(exc)
+        self.backoff.succeeded()
+        with self._lock:
+            busy = len(self._workers)
+        if busy >= self.max_connections:
+            self.refused += 1
+            if not self._at_cap:
+                self._at_cap = True
+                log.warning("%s: %d connections: refusing new ones until some close", self.name, busy)
+            conn.close()
+            return True
+        self._at_cap = False
         conn.setblocking(True)
         thread = threading.Thread(target=self._serve, args=(conn, peer), name=f"{self.name}-conn", daemon=True)
         with self._lock:
             if self._stopping:
                 conn.close()
-                return
+                return True
             self._workers[thread] = conn
         thread.start()
+        return True
 
     def _serve(self, conn: socket.socket, peer: tuple[str, int]) -> None:
         assert self.handler is not None  # start() refuses to run without one

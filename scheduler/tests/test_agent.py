@@ -211,3 +211,15 @@ def test_updates_retraction_and_test_alerts(agent: Callable[[], SchedulerAgent],
     with pytest.raises(RemoteHandlerError, match="alert_id"):
         _send("NEW_ALERT", {"alert_id": "x"})
     assert store.current_schedule() is not None
+
+
+def test_requests_changed_elsewhere_are_planned_on_the_next_poll(
+    agent: Callable[[], SchedulerAgent], site: float, settings: Any
+) -> None:
+    settings.PYROS_SCHEDULER_POLL = 0.2
+    a = agent()
+    row = ObservationRequest.objects.create(name="admin-made", ra=site, dec=0.0, duration=600, priority=2)
+    assert a.wait_plans_saved(2, WAIT), "no re-plan after a request was added outside the agent"
+    schedule = Schedule.objects.order_by("-id").first()
+    assert schedule is not None and schedule.reason == "requests changed"
+    assert [s.request_id for s in schedule.slots.all()] == [row.pk]

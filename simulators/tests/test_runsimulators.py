@@ -109,8 +109,8 @@ def station_read(port: int) -> bytes:
 
 
 def test_start_talk_status_stop_one_then_sigterm(tmp_path: Path) -> None:
-    offset = free_offset(AS_PORTS, WS_PORTS)
-    command = Command("active_surface", "weather_station", "--port-offset", str(offset), run_dir=tmp_path)
+    offset = free_offset(AS_PORTS + MOUNT_PORTS, WS_PORTS)
+    command = Command("active_surface", "mount", "weather_station", "--port-offset", str(offset), run_dir=tmp_path)
     try:
         lines = command.read_until("running")
         ready = [line for line in lines if line.startswith("ready ")]
@@ -147,9 +147,9 @@ def test_start_talk_status_stop_one_then_sigterm(tmp_path: Path) -> None:
 
 
 def test_worker_processes_serve_and_all_exit_on_sigint(tmp_path: Path) -> None:
-    offset = free_offset(AS_PORTS, WS_PORTS)
+    offset = free_offset(AS_PORTS + MOUNT_PORTS, WS_PORTS)
     command = Command(
-        "active_surface", "weather_station", "--port-offset", str(offset), "--processes", "2", run_dir=tmp_path
+        "active_surface", "mount", "weather_station", "--port-offset", str(offset), "--processes", "2", run_dir=tmp_path
     )
     children: list[psutil.Process] = []
     try:
@@ -170,7 +170,9 @@ def test_worker_processes_serve_and_all_exit_on_sigint(tmp_path: Path) -> None:
 
 def test_list(tmp_path: Path) -> None:
     out = io.StringIO()
-    call_command("runsimulators", "active_surface", "weather_station", "--list", "--port-offset", "10", stdout=out)
+    call_command(
+        "runsimulators", "active_surface", "mount", "weather_station", "--list", "--port-offset", "10", stdout=out
+    )
     assert out.getvalue().splitlines() == [
         "active_surface (96 servers)",
         "  tcp  listening 127.0.0.1:11010-11105",

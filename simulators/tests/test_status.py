@@ -29,8 +29,8 @@ def test_nothing_running(tmp_path: Path) -> None:
 
 
 def test_status_and_stop_one_simulator_then_the_rest(tmp_path: Path) -> None:
-    offset = free_offset([11000 + i for i in range(96)], [12600])
-    selections = select(["active_surface", "weather_station"], port_offset=offset)
+    offset = free_offset([11000 + i for i in range(96)] + [10001, 10002], [12600])
+    selections = select(["active_surface", "mount", "weather_station"], port_offset=offset)
     background = BackgroundRun(selections, tmp_path, port_offset=offset)
     try:
         background.wait_line("running")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -45,6 +46,20 @@ class Stack:
         proc = self.start("runserver", f"127.0.0.1:{port}", "--noreload", DJANGO_DEBUG="1", **env)
         proc.expect(r"Starting ASGI/Daphne", 30)
         wait_for_port(port, 20, proc)
+        return f"http://127.0.0.1:{port}"
+
+    def daphne(self, **env: str) -> str:
+        """The production way: ``collectstatic``, then ``daphne pyros.asgi:application`` alone with DEBUG
+        off (WhiteNoise serves the static files, the agents start with the server); its base URL."""
+        static_root = self.tmp / "static"
+        env = {"DJANGO_DEBUG": "0", "DJANGO_STATIC_ROOT": str(static_root), **env}
+        collect = self.start("collectstatic", "--noinput", "--verbosity", "0", **env)
+        assert collect.wait(120) == 0, collect.output
+        port = free_port()
+        daphne = str(Path(sys.executable).with_name("daphne"))  # the console script, as a deployment runs it
+        proc = Proc([daphne, "-b", "127.0.0.1", "-p", str(port), "pyros.asgi:application"], {**self.env, **env})
+        self.procs.append(proc)
+        wait_for_port(port, 30, proc)
         return f"http://127.0.0.1:{port}"
 
     def stop_all(self) -> None:

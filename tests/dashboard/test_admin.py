@@ -117,3 +117,24 @@ def test_any_active_user_signs_in_on_the_dashboard_login_page(make_user: Any) ->
     out = client.post("/logout/")
     assert (out.status_code, out["Location"]) == (302, "/login/")
     assert client.get("/").status_code == 302
+
+
+def test_admin_is_titled_pyros_and_links_to_the_console(make_user: Any) -> None:
+    html = signed_in(make_user("root", staff=True, superuser=True)).get("/admin/").content.decode()
+    assert "<title>pyros administration | pyros</title>" in html
+    assert "Django administration" not in html
+    assert 'href="/"' in html and 'href="/messages/"' in html  # "View site" and the console box
+
+
+def test_admin_shows_seconds_and_offers_no_delete_on_runtime_rows(make_user: Any) -> None:
+    client = signed_in(make_user("root", staff=True, superuser=True))
+    sent = datetime(2026, 12, 2, 7, 34, 35, tzinfo=UTC)
+    row = MessageLog.objects.create(agent="scheduler", message="PING", sent_at=sent, status_code=200, outcome="ok")
+    status = AgentStatus.objects.create(name="scheduler", state="running", heartbeat_at=sent)
+    listing = client.get("/admin/common/messagelog/").content.decode()
+    assert "2026-12-02 07:34:35" in listing
+    assert "delete_selected" not in listing
+    for url in (f"/admin/common/messagelog/{row.pk}/delete/", f"/admin/common/agentstatus/{status.pk}/delete/"):
+        assert client.get(url).status_code == 403
+    detail = client.get(f"/admin/common/messagelog/{row.pk}/change/").content.decode()
+    assert "2026-12-02 07:34:35" in detail and "deletelink" not in detail

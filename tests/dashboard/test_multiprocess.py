@@ -54,8 +54,7 @@ def agents_by_name(base: str, token: str) -> dict[str, Any]:
 
 def test_agents_of_a_runagents_process_show_in_the_web_process(stack: Stack) -> None:
     agents = stack.start("runagents")
-    agents.expect(r"agent alert_manager listening on 127\.0\.0\.1:\d+")
-    agents.expect(r"agent scheduler listening on 127\.0\.0\.1:\d+")
+    agents.expect(r"2 agent\(s\) running \(alert_manager on 127\.0\.0\.1:\d+, scheduler on 127\.0\.0\.1:\d+\)")
     base = stack.runserver(PYROS_AGENTS_AUTOSTART="0")
 
     def both_running() -> dict[str, Any] | None:

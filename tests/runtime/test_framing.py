@@ -56,6 +56,13 @@ def test_encoder_refuses_what_the_header_cannot_carry():
         encode_frame(b"x" * 11, U32_BE, max_size=10)
 
 
+def test_oversized_frame_of_ours_is_an_error_of_the_caller_not_of_the_peer():
+    with pytest.raises(ValueError) as caught:
+        encode_frame(b"x" * 11, U32_BE, max_size=10)
+    assert not isinstance(caught.value, ProtocolError)
+    assert isinstance(caught.value, LocalProtocolError)
+
+
 def test_oversized_header_is_refused_before_its_body_arrives():
     decoder = FrameDecoder(U32_BE, max_size=1024)
     with pytest.raises(FrameTooLargeError):

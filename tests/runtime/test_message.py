@@ -8,12 +8,14 @@ from hypothesis import strategies as st
 
 from common.protocol import (
     ERROR,
+    MAX_DEPTH,
     REPLY,
     MalformedMessageError,
     Message,
     MessageDecoder,
     OutgoingFrameTooLargeError,
     ProtocolError,
+    UnencodableMessageError,
     decode_message,
     encode_message,
     frame_message,
@@ -116,3 +118,61 @@ def test_random_streams_never_hang_and_raise_only_protocol_errors(data, chunk):
             decoder.feed(data[i : i + chunk])
     except ProtocolError:
         pass
+
+
+def _nested(levels: int) -> dict:
+    """params nesting ``levels`` containers (params itself is one), so the message has levels + 1."""
+    value: dict = {}
+    for _ in range(levels - 1):
+        value = {"a": value}
+    return value
+
+
+@pytest.mark.parametrize("levels", [1, MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1, 1000, 5000])
+def test_decoder_and_encoder_agree_on_depth(levels):
+    """What the decoder accepts, the encoder encodes (and the other way round): no RecursionError."""
+    message = Message("A", _nested(levels), 3)
+    payload = json.dumps({"type": "A", "id": 3, "params": message.params}).encode() if levels < 900 else None
+    fits = levels + 1 <= MAX_DEPTH
+    if fits:
+        assert decode_message(encode_message(message)) == message
+        assert payload is not None and decode_message(payload).params == message.params
+        return
+    with pytest.raises(UnencodableMessageError, match="deeper than"):
+        encode_message(message)
+    with pytest.raises(ValueError):  # what the agent's reply path catches
+        encode_message(message.reply(message.params))
+    deep = b'{"type":"A","params":' + b'{"a":' * levels + b"1" + b"}" * levels + b"}"
+    with pytest.raises(MalformedMessageError, match="deeper than"):
+        decode_message(deep)
+
+
+def test_a_reply_carrying_stored_params_at_the_limit_is_refused_cleanly():
+    request = decode_message(encode_message(Message("STORE", _nested(MAX_DEPTH - 1), 1)))
+    with pytest.raises(UnencodableMessageError):
+        encode_message(request.reply({"stored": request.params}))
+
+
+def test_cyclic_and_nan_params_are_errors_of_the_caller():
+    cycle: list = []
+    cycle.append(cycle)
+    for params in ({"x": cycle}, {"x": float("nan")}):
+        with pytest.raises(UnencodableMessageError) as caught:
+            encode_message(Message("A", params))
+        assert not isinstance(caught.value, ProtocolError)
+
+
+def test_brackets_inside_strings_do_not_count_as_depth():
+    message = Message("A", {"s": "[{" * 10_000}, 1)
+    assert decode_message(encode_message(message)) == message
+
+
+def test_type_length_limit_agrees_both_ways():
+    from common.protocol.message import MAX_TYPE_LENGTH
+
+    longest = Message("t" * MAX_TYPE_LENGTH, {}, 1)
+    assert decode_message(encode_message(longest)) == longest
+    with pytest.raises(UnencodableMessageError, match="exceeds the limit"):
+        encode_message(Message("t" * (MAX_TYPE_LENGTH + 1)))
+    with pytest.raises(MalformedMessageError, match="exceeds the limit"):
+        decode_message(json.dumps({"type": "t" * (MAX_TYPE_LENGTH + 1)}).encode())

@@ -22,6 +22,10 @@ from .conftest import loopback
         pytest.param(["manage.py", "runserver", "--noreload"], {}, "runserver --noreload", id="noreload"),
         pytest.param(["/usr/bin/daphne", "pyros.asgi:application"], {}, "ASGI server (daphne)", id="daphne"),
         pytest.param(["/venv/bin/uvicorn", "pyros.asgi:application"], {}, "ASGI server (uvicorn)", id="uvicorn"),
+        pytest.param(
+            ["/venv/lib/daphne/__main__.py", "pyros.asgi:application"], {}, "ASGI server (daphne)", id="m-daphne"
+        ),
+        pytest.param(["/venv/lib/django/__main__.py", "migrate"], {}, None, id="m-django-migrate"),
         pytest.param(["manage.py", "migrate"], {}, None, id="migrate"),
         pytest.param(["manage.py", "makemigrations"], {}, None, id="makemigrations"),
         pytest.param(["manage.py", "check"], {}, None, id="check"),

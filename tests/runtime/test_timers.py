@@ -161,3 +161,12 @@ def test_call_every_needs_a_positive_interval() -> None:
         agent.call_every(0, agent.record)
     with pytest.raises(TypeError, match="not callable"):
         agent.call_later(1, "print")
+
+
+def test_a_timer_set_from_another_thread_while_the_agent_falls_asleep_still_fires(start_agent) -> None:
+    # Each timer is set while the agent is idle (no timer pending: it is about to sleep without a
+    # timeout); a lost wake-up would leave it asleep and this loop waiting.
+    agent = start_agent(TimerAgent())
+    for i in range(300):
+        agent.call_later(0.0005 * (i % 3), agent.record, "later", i)
+        assert agent.next_event()[1] == i

@@ -1,0 +1,211 @@
+"""The console pages (common.views): navigation, agents table, one agent's page, the message log with
+its filters, search and pages, simulators, sign-in hint, favicon, static files with DEBUG off."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+import simulators.state
+from common.models import MessageLog
+from common.runtime import AgentRuntime
+from simulators.state import RunState, ServerRecord, write_state
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 12, 2, 7, 34, 35, tzinfo=UTC)
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def log(agent: str, message: str, *, minutes: int = 0, user: Any = None, **fields: Any) -> MessageLog:
+    values = {"status_code": 200, "outcome": "ok", "via": "api", "params": {}, "reply": None, **fields}
+    return MessageLog.objects.create(
+        agent=agent, message=message, user=user, sent_at=T0 + timedelta(minutes=minutes), **values
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("/", id="agents"),
+        pytest.param("/agents/echo/", id="agent"),
+        pytest.param("/messages/", id="messages"),
+        pytest.param("/simulators/", id="simulators"),
+        pytest.param("/console/telescope/", id="telescope-slot"),
+    ],
+)
+def test_every_page_needs_sign_in_and_has_the_navigation(agents: AgentRuntime, make_user: Any, url: str) -> None:
+    assert Client().get(url).status_code == 302
+    page = signed_in(make_user("reader")).get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    for link in ('href="/"', 'href="/messages/"', 'href="/simulators/"', 'href="/alerts/"', 'href="/schedule/"'):
+        assert link in html
+    assert 'href="/console/telescope/"' in html and 'href="/console/weather/"' in html
+    assert 'aria-current="page"' in html
+    assert 'id="theme-toggle"' in html and "favicon" in html
+
+
+def test_agents_table_is_rendered_with_the_page(agents: AgentRuntime, make_user: Any) -> None:
+    html = signed_in(make_user("reader")).get("/").content.decode()
+    for name in ("echo", "other", "ghost"):
+        assert f'data-agent="{name}"' in html
+    row = re.search(r'<tr data-agent="echo".*?</tr>', html, re.S)
+    assert row is not None and 'data-state="running"' in row.group(0)
+    assert 'data-action="stop"' not in html  # a reader has no control buttons
+    staff = signed_in(make_user("root", staff=True)).get("/").content.decode()
+    assert 'data-action="stop" data-agent="echo"' in staff and 'id="stop-dialog"' in staff
+
+
+def test_agent_page_shows_known_messages_recent_messages_and_errors(agents: AgentRuntime, make_user: Any) -> None:
+    user = make_user("root", staff=True)
+    log("echo", "Echo", user=user, params={"k": "v"}, reply={"k": "v"})
+    log("echo", "Fail", minutes=1, status_code=502, outcome="handler error", error_type="ValueError", error_text="boom")
+    log("other", "Echo", minutes=2)
+    html = signed_in(user).get("/agents/echo/").content.decode()
+    for message in ("Echo", "Fail", "Hold", "PING", "STATUS", "SHUTDOWN"):
+        assert f'data-message="{message}"' in html
+    assert "Echo returns its params" not in html  # the handler's own docstring, not the class's
+    assert "stops the agent (needs common.control_agent)" in html  # SHUTDOWN, a built-in
+    recent = html[html.index('id="recent-log"') :]
+    assert recent.count("data-log=") == 2  # echo's two rows, not other's
+    assert "ValueError</strong> boom" in html
+    assert 'list="known-messages"' in html
+    assert signed_in(user).get("/agents/nobody/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        pytest.param("", ["Three", "Two", "One"], id="all-newest-first"),
+        pytest.param("agent=other", ["Three"], id="agent"),
+        pytest.param("outcome=timeout", ["Two"], id="outcome"),
+        pytest.param("user=alice", ["One"], id="user"),
+        pytest.param("via=websocket", ["Three"], id="via"),
+        pytest.param("q=needle", ["Two"], id="search-params"),
+        pytest.param("q=thr", ["Three"], id="search-message"),
+        pytest.param("since=2026-12-02T07:35:00&until=2026-12-02T07:36:00", ["Two"], id="time-range"),
+    ],
+)
+def test_message_log_filters(agents: AgentRuntime, make_user: Any, query: str, expected: list[str]) -> None:
+    alice = make_user("alice")
+    log("echo", "One", user=alice)
+    log("echo", "Two", minutes=1, params={"x": "a needle here"}, status_code=504, outcome="timeout")
+    log("other", "Three", minutes=2, via="websocket")
+    html = signed_in(alice).get(f"/messages/?{query}").content.decode()
+    shown = re.findall(r"<summary>(\w+)</summary>", html)
+    assert shown == expected
+
+
+def test_message_log_pages_and_opens_params_and_reply(agents: AgentRuntime, make_user: Any, settings: Any) -> None:
+    settings.PYROS_CONSOLE_PAGE_SIZE = 2
+    for i in range(5):
+        log("echo", f"M{i}", minutes=i, params={"i": i}, reply={"echo": i})
+    client = signed_in(make_user("reader"))
+    first = client.get("/messages/?agent=echo").content.decode()
+    assert re.findall(r"<summary>(\w+)</summary>", first) == ["M4", "M3"]
+    assert "page 1 of 3" in first and 'href="?agent=echo&amp;page=2"' in first
+    assert 'data-live="true"' in first
+    third = client.get("/messages/?agent=echo&page=3").content.decode()
+    assert re.findall(r"<summary>(\w+)</summary>", third) == ["M0"]
+    assert "data-live" not in third  # older pages stay as they are
+    assert "&quot;i&quot;: 0" in third and "&quot;echo&quot;: 0" in third
+
+
+def test_times_have_seconds_in_the_console_zone(agents: AgentRuntime, make_user: Any, settings: Any) -> None:
+    log("echo", "One")
+    client = signed_in(make_user("reader"))
+    assert '<time datetime="2026-12-02T07:34:35Z" class="abs">2026-12-02 07:34:35 UTC</time>' in (
+        client.get("/messages/").content.decode()
+    )
+    settings.PYROS_TIME_ZONE = "America/Santiago"
+    html = client.get("/messages/").content.decode()
+    assert '<time datetime="2026-12-02T07:34:35Z" class="abs">2026-12-02 04:34:35 -03:00</time>' in html
+    assert 'data-time-zone="America/Santiago"' in html
+    # the time range of the filters is read in the same zone
+    found = client.get("/messages/?since=2026-12-02T04:34:00&until=2026-12-02T04:35:00").content.decode()
+    assert re.findall(r"<summary>(\w+)</summary>", found) == ["One"]
+
+
+def test_simulators_page_shows_running_simulators(
+    make_user: Any, settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.PYROS_RUN_DIR = tmp_path
+    client = signed_in(make_user("reader"))
+    assert 'id="no-simulators"' in client.get("/simulators/").content.decode()
+    records = [ServerRecord(f"usd{i}", "tcp", ("127.0.0.1", 11000 + i), None) for i in range(4)]
+    write_state(tmp_path, RunState(os.getpid(), "127.0.0.1", 0, 1, T0.isoformat(), {"active_surface": records}))
+    # our own pid is not a runsimulators process (its command line says pytest): take it for one
+    monkeypatch.setattr(simulators.state, "process_alive", lambda pid: pid == os.getpid())
+    html = client.get("/simulators/").content.decode()
+    fragment = client.get("/simulators/?fragment=1").content.decode()
+    data = client.get("/simulators/?format=json").json()
+    assert f'data-pid="{os.getpid()}"' in html and 'data-simulator="active_surface"' in html
+    assert "11000-11003" in html and "2026-12-02 07:34:35 UTC" in html
+    assert "<html" not in fragment and 'data-simulator="active_surface"' in fragment
+    assert data["runs"][0]["simulators"][0]["servers"][3]["listening"] == "127.0.0.1:11003"
+
+
+def test_planned_slots_say_what_will_come(make_user: Any) -> None:
+    client = signed_in(make_user("reader"))
+    assert "the weather station" in client.get("/console/weather/").content.decode()
+    assert client.get("/console/nothing/").status_code == 404
+
+
+def test_sign_in_page_says_how_to_create_the_first_user(django_user_model: Any) -> None:
+    html = Client().get("/login/").content.decode()
+    assert 'id="first-user"' in html and "manage.py createsuperuser" in html
+    assert '<label for="id_username">' in html and '<label for="id_password">' in html
+    django_user_model.objects.create_user("someone", password="pw-12345")
+    assert 'id="first-user"' not in Client().get("/login/").content.decode()
+
+
+def test_favicon_and_static_files_are_served_with_debug_off(settings: Any) -> None:
+    assert settings.DEBUG is False
+    icon = Client().get("/favicon.ico")
+    assert icon.status_code == 302
+    served = Client().get(icon["Location"])
+    assert served.status_code == 200 and served["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
+    css = Client().get("/static/common/dashboard.css")
+    assert css.status_code == 200 and b"prefers-color-scheme" in b"".join(css.streaming_content)
+
+
+def test_known_messages_list_the_params_a_handler_reads() -> None:
+    from common.console import _handler_params
+
+    def handler(message: Any) -> Any:
+        """Acknowledge an observation.
+
+        More text that is not shown."""
+        return {"id": message.params.get("id"), "ra": message.params["ra"]}
+
+    assert _handler_params(handler) == (["id", "ra"], "Acknowledge an observation.")
+
+
+@pytest.mark.parametrize(
+    "key, value, expected",
+    [
+        pytest.param("last_packet_at", 1796110475.0, "2026-12-01 07:34:35 UTC", id="epoch-time"),
+        pytest.param("connected_at", "2026-12-02T07:34:35Z", "2026-12-02 07:34:35 UTC", id="iso-time"),
+        pytest.param("peers", [["127.0.0.1", 5000], "x"], "127.0.0.1, 5000, x", id="list"),
+        pytest.param("peers", [], "none", id="empty-list"),
+        pytest.param("options", {"b": 1, "a": None}, '{"a": null, "b": 1}', id="mapping"),
+        pytest.param("error", None, "—", id="none"),
+        pytest.param("connected", True, "True", id="bool"),
+    ],
+)
+def test_endpoint_fields_are_shown_readably(key: str, value: Any, expected: str) -> None:
+    from common.console import show
+
+    assert show(key, value) == expected
