@@ -24,8 +24,8 @@ from __future__ import annotations
 from socketserver import ThreadingTCPServer
 from typing import Any
 
+import simulators.receiver.DEFINITIONS as DEF
 from simulators.common import ListeningSystem
-from simulators.receiver import DEFINITIONS as DEF
 from simulators.receiver.slaves import LNA, Dewar, Slave, Switch
 from simulators.utils import ByteString, to_text
 

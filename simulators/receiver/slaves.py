@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from simulators.receiver import DEFINITIONS as DEF
+import simulators.receiver.DEFINITIONS as DEF
 from simulators.utils import real_to_string
 
 Answer = list[str]  # [answer code, data]
