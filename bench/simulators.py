@@ -1,4 +1,4 @@
-"""Simulators (issues 3, 16): start-up, memory, USD round trips, the sending period, and every simulator
+"""Simulators (issues 3, 16, 17): start-up, memory, USD round trips, the sending period, and every simulator
 at once, each next to a reference.
 
 Run: ``python bench/simulators.py`` (``bench/run.py simulators`` needs run.py to load bench modules by
@@ -448,6 +448,9 @@ def main() -> None:
     print(f"port offset {offset}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     round_trips(offset)
     sending_period()
+    from bench._simulators_acu import main as acu_figures  # issue 17: the ACU's stream and commands
+
+    acu_figures()
     startup_and_memory(offset)
     from bench._simulators_all import all_simulators  # it imports this module's helpers
 

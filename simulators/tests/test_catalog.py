@@ -35,8 +35,8 @@ def test_no_name_selects_everything_in_name_order_and_names_are_deduplicated() -
 
 
 def test_unknown_names_are_reported_with_the_known_ones() -> None:
-    with pytest.raises(UnknownSimulatorError, match=r"unknown simulator 'acu' \(known simulators: active_surface"):
-        select(["weather_station", "acu"])
+    with pytest.raises(UnknownSimulatorError, match=r"unknown simulator 'holography' \(known simulators: active"):
+        select(["weather_station", "holography"])
 
 
 def test_host_and_offset_are_applied() -> None:

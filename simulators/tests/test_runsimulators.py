@@ -202,7 +202,7 @@ def test_list_shows_system_types_and_type_selects_one() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        pytest.param(["acu"], "unknown simulator 'acu'", id="unknown-name"),
+        pytest.param(["holography"], "unknown simulator 'holography'", id="unknown-name"),
         pytest.param(["weather_station", "--type", "x"], "has no system types", id="type-on-plain"),
         pytest.param(
             ["lo", "--type", "IFD"], r"System type IFD not found\. \(lo types: generic_LO, w_LO\)", id="bad-type"
