@@ -38,6 +38,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         "rejected": RejectedPacket.objects.order_by("-received_at", "-id")[:20],
         "links": links,
         "link_note": link_note,
+        "section": "alerts",
     }
     return render(request, "alert_manager/alerts.html", context)
 
@@ -47,5 +48,5 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     alert = get_object_or_404(Alert, pk=pk)
     packets = [(p, bytes(p.raw).decode("utf-8", "replace")) for p in alert.packets.order_by("id")]
     timings = [(name.replace("_", " "), getattr(alert, name)) for name in TIMING_FIELDS]
-    context = {"alert": alert, "packets": packets, "timings": timings}
+    context = {"alert": alert, "packets": packets, "timings": timings, "section": "alerts"}
     return render(request, "alert_manager/alert_detail.html", context)

@@ -47,6 +47,7 @@ def when(value: float | None) -> str:
 def telescope_page(request: HttpRequest) -> HttpResponse:
     view, error = ask("TELESCOPE")
     context: dict[str, Any] = {"error": error, "view": view, "sky": "", "commands": [], "history": []}
+    context["section"] = "telescope"
     if view is not None:
         mount = view.get("mount") or {}
         context["mount"] = mount
@@ -72,7 +73,7 @@ def _sky(view: dict[str, Any], mount: dict[str, Any]) -> str:
 @login_required(login_url="login")
 def weather_page(request: HttpRequest) -> HttpResponse:
     view, error = ask("WEATHER")
-    context: dict[str, Any] = {"error": error, "view": view, "rows": [], "station": None}
+    context: dict[str, Any] = {"error": error, "view": view, "rows": [], "station": None, "section": "weather"}
     station = None if view is None else view.get("station")
     if station is not None:
         safety = station["safety"]

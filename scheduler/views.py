@@ -14,7 +14,8 @@ from . import store, svg
 @login_required(login_url="login")
 def schedule_page(request: HttpRequest) -> HttpResponse:
     view = store.schedule_view(store.current_schedule())
-    return render(request, "scheduler/schedule.html", {"schedule": view, "svg": svg.render(view)})
+    context = {"schedule": view, "svg": svg.render(view), "section": "schedule"}
+    return render(request, "scheduler/schedule.html", context)
 
 
 @login_required(login_url="login")

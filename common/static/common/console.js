@@ -187,8 +187,20 @@
     return { status: response.status, ok: response.ok, body: json };
   }
 
+  // Fetch this page again and swap in its element with this id (a live panel without a full reload, so
+  // the websocket and its badge stay up). Resolves false when the fresh page has no such element.
+  async function refresh(id) {
+    const response = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    if (!response.ok) throw new Error("HTTP " + response.status);
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById(id);
+    const old = document.getElementById(id);
+    if (!fresh || !old) return false;
+    old.replaceWith(document.adoptNode(fresh));
+    return true;
+  }
+
   window.pyros = {
-    on: on, request: request, send: send, isOpen: isOpen, post: post,
+    on: on, request: request, send: send, isOpen: isOpen, post: post, refresh: refresh,
     formatTime: formatTime, timeElement: timeElement, duration: duration, secondsSince: secondsSince,
   };
 })();
