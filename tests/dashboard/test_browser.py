@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
+from alert_manager.tests.samples import raw
 from common.sender import Sender
 from common.timefmt import format_time
 
@@ -28,7 +29,16 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(os.environ.get("PYROS_SCREENSHOTS") or ROOT / "run" / "screenshots")
-PAGES = {"agents": "/", "agent": "/agents/scheduler/", "messages": "/messages/", "simulators": "/simulators/"}
+PAGES = {
+    "agents": "/",
+    "agent": "/agents/scheduler/",
+    "messages": "/messages/",
+    "simulators": "/simulators/",
+    "alerts": "/alerts/",
+    "schedule": "/schedule/",
+    "telescope": "/telescope/",
+    "weather": "/weather/",
+}
 WEATHER_PORT = 12600
 UNLABELLED = """Array.from(document.querySelectorAll("input:not([type=hidden]), select, textarea"))
     .filter((e) => e.labels.length === 0 && !e.getAttribute("aria-label")).map((e) => e.id || e.name)"""
@@ -200,6 +210,34 @@ def simulators_live(page: Any, stack: Stack, base: str) -> None:
     stack.start("runsimulators", "weather_station", "--port-offset", str(offset)).expect(r"ready weather_station", 30)
 
 
+def alerts_live(page: Any, base: str) -> None:
+    """An alert stored after the Alerts page opened shows up in place (no reload: console.js's one
+    websocket stays live), and the page is in the console's navigation."""
+    from playwright.sync_api import expect
+
+    page.goto(base + "/alerts/")
+    expect(page.locator('nav.sections a[aria-current="page"]')).to_have_text("Alerts")
+    expect(page.locator("#connection")).to_have_text("live")
+    expect(page.locator("#alerts tbody tr[data-alert]")).to_have_count(0)
+    page.evaluate("window.notReloaded = true")
+    reply = Sender.send_to("alert_manager", "New alert", {"xml": raw("swift_bat_pos.xml").decode()}, timeout=10)
+    expect(page.locator("#alerts tbody tr[data-alert]")).to_have_count(1, timeout=5_000)
+    expect(page.locator(f'#alerts tr[data-alert="{reply["alert_id"]}"]')).to_contain_text("1234567")
+    expect(page.locator("#last-event")).not_to_be_empty()
+    assert page.evaluate("window.notReloaded") is True, "the page reloaded instead of refreshing in place"
+    expect(page.locator("#connection")).to_have_text("live")
+    page.click(f'#alerts tr[data-alert="{reply["alert_id"]}"] a')
+    page.wait_for_url(base + f"/alerts/{reply['alert_id']}/")
+    expect(page.locator("#position")).to_contain_text("RA 150.12340")
+    expect(page.locator('nav.sections a[aria-current="page"]')).to_have_text("Alerts")
+    expect(page.locator("#connection")).to_have_text("live")
+    page.evaluate("window.notReloaded = true")
+    update = raw("swift_xrt_pos_update.xml").decode()  # the XRT position of the same trigger
+    assert Sender.send_to("alert_manager", "New alert", {"xml": update}, timeout=10)["alert_id"] == reply["alert_id"]
+    expect(page.locator("#position")).to_contain_text("RA 150.13010", timeout=5_000)  # refreshed in place
+    assert page.evaluate("window.notReloaded") is True, "the detail page reloaded instead of refreshing in place"
+
+
 def dark_mode_and_phone(browser: Any, context: Any, base: str) -> None:
     from playwright.sync_api import expect
 
@@ -243,6 +281,15 @@ def screenshots(browser: Any, context: Any, base: str) -> None:
         anonymous.screenshot(path=str(SCREENSHOTS / f"login-{width}.png"), full_page=True)
     anonymous.close()
     page.close()
+    desktop = {"width": 1280, "height": 800}
+    dark = browser.new_context(color_scheme="dark", storage_state=context.storage_state(), viewport=desktop)
+    try:
+        page = dark.new_page()
+        for name, path in PAGES.items():
+            page.goto(base + path)
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-1280-dark.png"), full_page=True)
+    finally:
+        dark.close()
 
 
 def test_console_in_a_real_browser(server: tuple[Stack, str]) -> None:
@@ -275,6 +322,7 @@ def test_console_in_a_real_browser(server: tuple[Stack, str]) -> None:
             message_log(page, stack, base)
             agent_page(page, stack, base)
             simulators_live(page, stack, base)  # (leaves one running for the screenshots)
+            alerts_live(page, base)
             dark_mode_and_phone(browser, context, base)
             screenshots(browser, context, base)
         finally:

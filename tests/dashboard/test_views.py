@@ -36,24 +36,34 @@ def log(agent: str, message: str, *, minutes: int = 0, user: Any = None, **field
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "current"),
     [
-        pytest.param("/", id="agents"),
-        pytest.param("/agents/echo/", id="agent"),
-        pytest.param("/messages/", id="messages"),
-        pytest.param("/simulators/", id="simulators"),
+        pytest.param("/", "/", id="agents"),
+        pytest.param("/agents/echo/", "/", id="agent"),
+        pytest.param("/messages/", "/messages/", id="messages"),
+        pytest.param("/simulators/", "/simulators/", id="simulators"),
+        pytest.param("/alerts/", "/alerts/", id="alerts"),
+        pytest.param("/schedule/", "/schedule/", id="schedule"),
+        pytest.param("/telescope/", "/telescope/", id="telescope"),
+        pytest.param("/weather/", "/weather/", id="weather"),
     ],
 )
-def test_every_page_needs_sign_in_and_has_the_navigation(agents: AgentRuntime, make_user: Any, url: str) -> None:
+def test_every_page_needs_sign_in_and_has_the_navigation(
+    agents: AgentRuntime, make_user: Any, url: str, current: str
+) -> None:
     assert Client().get(url).status_code == 302
     page = signed_in(make_user("reader")).get(url)
     assert page.status_code == 200
     html = page.content.decode()
-    for link in ('href="/"', 'href="/messages/"', 'href="/simulators/"', 'href="/alerts/"', 'href="/schedule/"'):
-        assert link in html
-    assert 'href="/telescope/"' in html and 'href="/weather/"' in html
-    assert 'aria-current="page"' in html
-    assert 'id="theme-toggle"' in html and "favicon" in html
+    nav = re.search(r'<nav aria-label="console" class="sections">(.*?)</nav>', html, re.S)
+    assert nav is not None, "no console navigation"
+    links = re.findall(r'<a href="([^"]+)"( aria-current="page")?>', nav.group(1))
+    hrefs = ["/", "/messages/", "/simulators/", "/alerts/", "/schedule/", "/telescope/", "/weather/"]
+    assert [href for href, _ in links] == hrefs
+    assert [href for href, mark in links if mark] == [current]  # one section marked: this page's
+    assert html.count("<nav") - html.count('<nav class="pager"') == 1  # no ad-hoc navigation of its own
+    assert 'id="theme-toggle"' in html and 'id="connection"' in html and "favicon" in html
+    assert html.count("<html") == 1 and html.count("<main") == 1
 
 
 def test_agents_table_is_rendered_with_the_page(agents: AgentRuntime, make_user: Any) -> None:
