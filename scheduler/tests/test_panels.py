@@ -3,6 +3,7 @@ agent, the mount and the weather-station simulators; and when the agent does not
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from .test_views import ARGS, CHROMIUM
 from .test_views import browser_env as browser_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
+SCREENSHOTS = Path(os.environ.get("PYROS_SCREENSHOTS") or Path(__file__).resolve().parents[2] / "run" / "screenshots")
 
 
 @pytest.fixture
@@ -108,6 +110,22 @@ def test_telescope_and_weather_pages(
     assert 'class="hold"' in telescope
 
 
+def screenshots(page: Any, name: str) -> None:
+    """Light and dark at 1280 px into the console's screenshot folder; in dark mode the server-drawn
+    sky's text follows the theme (not black on the dark background)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-panel-1280.png"), full_page=True)
+    page.emulate_media(color_scheme="dark")
+    try:
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(15, 20, 27)"
+        if page.locator("svg#sky").count():
+            fill = page.eval_on_selector("svg#sky g text", "e => getComputedStyle(e).fill")
+            assert fill == "rgb(227, 232, 239)", fill  # the dark palette's --fg
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-panel-1280-dark.png"), full_page=True)
+    finally:
+        page.emulate_media(color_scheme="light")
+
+
 @pytest.mark.browser
 def test_telescope_panel_in_a_real_browser(
     browser_env: None,
@@ -134,13 +152,23 @@ def test_telescope_panel_in_a_real_browser(
             )
             page = context.new_page()
             page.set_default_timeout(10_000)
+            page.set_viewport_size({"width": 1280, "height": 800})
             page.goto(live_server.url + "/telescope/")
             for cls in ("mount", "target"):
                 box = page.locator(f"svg#sky g.{cls}").bounding_box()
                 assert box is not None and box["width"] > 5, (cls, box)
             expect(page.locator("#slot")).to_contain_text("ToO SWIFT 702")
+            expect(page.locator('nav.sections a[aria-current="page"]')).to_have_text("Telescope")
+            # The panel refreshes in place (console.js's pyros.refresh), not by reloading the page.
+            page.evaluate("window.notReloaded = true; window.oldPanel = document.getElementById('telescope')")
+            page.wait_for_function("document.getElementById('telescope') !== window.oldPanel", timeout=6_000)
+            assert page.evaluate("window.notReloaded") is True, "the page reloaded instead of refreshing in place"
+            expect(page.locator("#slot")).to_contain_text("ToO SWIFT 702")
+            screenshots(page, "telescope")
             page.goto(live_server.url + "/weather/")
             expect(page.locator("#readings tbody tr")).to_have_count(6)
             expect(page.locator("#state")).to_contain_text("safe")
+            expect(page.locator('nav.sections a[aria-current="page"]')).to_have_text("Weather")
+            screenshots(page, "weather")
         finally:
             browser.close()

@@ -236,6 +236,11 @@ def alerts_live(page: Any, base: str) -> None:
     assert Sender.send_to("alert_manager", "New alert", {"xml": update}, timeout=10)["alert_id"] == reply["alert_id"]
     expect(page.locator("#position")).to_contain_text("RA 150.13010", timeout=5_000)  # refreshed in place
     assert page.evaluate("window.notReloaded") is True, "the detail page reloaded instead of refreshing in place"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "alert-1280.png"), full_page=True)
+    page.emulate_media(color_scheme="dark")
+    page.screenshot(path=str(SCREENSHOTS / "alert-1280-dark.png"), full_page=True)
+    page.emulate_media(color_scheme="light")
 
 
 def dark_mode_and_phone(browser: Any, context: Any, base: str) -> None:
