@@ -144,7 +144,7 @@ def test_caller_errors_and_not_connected(loop: Any, acu_server: Server) -> None:
         with pytest.raises(AcuCallerError, match="no such target"):
             ep.goto(400.0, 0.0)
         operation = ep.goto(ra, dec)
-        name, failed = loop.next("failed")
+        _, failed = loop.next("failed")
         assert (failed.operation, failed.reason) == (operation, "not connected")
         assert ep.describe()["connected"] is False
     finally:
@@ -161,7 +161,7 @@ def test_connection_lost_fails_the_track(loop: Any, acu_server: Server) -> None:
         operation = ep.goto(*target_at(180.0, 89.5))
         assert loop.next("started", "failed")[0] == "started"
         assert acu_server.stop(5.0)
-        name, failed = loop.next("failed", timeout=10.0)
+        _, failed = loop.next("failed", timeout=10.0)
         assert failed.operation == operation and ("connection" in failed.reason or "status" in failed.reason)
     finally:
         ep.stop()
