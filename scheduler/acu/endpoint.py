@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import collections
 import logging
-import math
 import selectors
 import socket
 import threading
@@ -34,7 +33,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from common.transport.wake import Waker
-from scheduler.acu.codec import AZIMUTH, ELEVATION, POINTING, AcuStatus, CommandEncoder, Message, StatusDecoder
+from scheduler.acu import progress
+from scheduler.acu.codec import AZIMUTH, ELEVATION, AcuStatus, CommandEncoder, Message, StatusDecoder
 from scheduler.acu.exceptions import AcuCallerError
 from scheduler.acu.track import Tracker, from_mjd, mjd, radec
 from scheduler.mount.endpoint import CallSoon
@@ -43,8 +43,6 @@ from scheduler.planner.types import Site
 
 logger = logging.getLogger("pyros.scheduler.acu")
 Callback = Callable[[Any], None]
-REFUSED = {("received", 4): "wrong mode", ("received", 5): "invalid parameters", ("parameter", 4): "wrong mode",
-           ("parameter", 5): "invalid parameters", ("executed", 3): "error"}  # fmt: skip
 
 
 def day_milliseconds() -> int:
@@ -141,7 +139,7 @@ class AcuEndpoint:
                 "status_address": f"{self.status_address[0]}:{self.status_address[1]}",
                 "connected": self.connected,
                 "position": None if self.last_position is None else vars(self.last_position).copy(),
-                "axes": None if status is None else _axes(status),
+                "axes": None if status is None else progress.axes_view(status),
                 "operation": None if op is None else {**op.event.as_dict(), "phase": op.phase},
                 "last_event": None if self.last_event is None else self.last_event.as_dict(),
                 "last_commands": [{"at": at, "command": what, "counters": c} for at, what, c in self.last_commands],
@@ -370,30 +368,20 @@ class AcuEndpoint:
         if op is None:
             return
         for counter, (subsystem, what, since) in list(op.unconfirmed.items()):
-            answer = status.answer_to(counter)
-            if answer is not None and answer in REFUSED:
-                self._fail(f"the ACU refused {what}: {REFUSED[answer]}")
+            refused = progress.refusal(status, counter)
+            if refused is not None:
+                self._fail(f"the ACU refused {what}: {refused}")
                 return
-            if answer is not None or _latest(status, subsystem) > counter:
+            if progress.settled(status, subsystem, counter):
                 del op.unconfirmed[counter]
             elif time.monotonic() - since > self.reply_timeout:
                 self._fail(f"the ACU did not take {what}")
                 return
 
     def _check_arrival(self, op: _Operation, status: AcuStatus) -> None:
-        az, el = status.azimuth, status.elevation
-        if op.event.kind == "park":
-            if el.stowed and el.executed[0] == op.stow_counter and el.executed[2] == 1:
-                self._arrived(op, status, "")
-            return
-        if op.tracker is None:
-            return
-        if status.pt_state != 3 or az.trajectory_state != 7 or el.trajectory_state != 7:
-            return
-        seconds = (from_mjd(status.act_time_mjd) - op.tracker.start).total_seconds()
-        target_az, target_el = (float(v[0]) for v in op.tracker.at([seconds]))
-        d_az = ((az.position - target_az + 180.0) % 360.0 - 180.0) * _cos(el.position)
-        if abs(d_az) <= self.tolerance and abs(el.position - target_el) <= self.tolerance:
+        if op.event.kind == "park" and progress.stowed(status, op.stow_counter):
+            self._arrived(op, status, "")
+        elif op.tracker is not None and progress.on_target(status, op.tracker, self.tolerance):
             self._arrived(op, status, "tracking")
 
     def _arrived(self, op: _Operation, status: AcuStatus, phase: str) -> None:
@@ -431,23 +419,3 @@ class AcuEndpoint:
         callback = self.callbacks[which]
         if callback is not None:
             self.agent.call_soon(callback, value)
-
-
-def _latest(status: AcuStatus, subsystem: int) -> int:
-    """The newest command counter the status reports for ``subsystem``."""
-    if subsystem == POINTING:
-        return status.pointing_parameter[0]
-    axis = status.azimuth if subsystem == AZIMUTH else status.elevation
-    return max(axis.received[0], axis.executed[0], axis.parameter[0])
-
-
-def _cos(degrees: float) -> float:
-    return math.cos(math.radians(degrees))
-
-
-def _axes(status: AcuStatus) -> dict[str, Any]:
-    return {
-        name: {"position": axis.position, "commanded": axis.commanded, "velocity": axis.velocity,
-               "axis_state": axis.axis_state, "trajectory_state": axis.trajectory_state, "stowed": axis.stowed}
-        for name, axis in (("azimuth", status.azimuth), ("elevation", status.elevation))
-    } | {"pt_state": status.pt_state, "pt_table_length": status.pt_table_length}  # fmt: skip
