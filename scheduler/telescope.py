@@ -37,7 +37,9 @@ class Mount(Protocol):
 def select_mount(endpoints: Iterable[Any], kind: str) -> Mount | None:
     """The endpoint of ``kind`` among ``endpoints`` (None if not configured); MountCallerError for an
     unknown kind, or for ``auto`` when both an LX200 and an ACU are configured."""
-    found = {name: next((e for e in endpoints if isinstance(e, cls)), None) for name, cls in KINDS.items()}
+    found: dict[str, Any] = {
+        name: next((e for e in endpoints if isinstance(e, cls)), None) for name, cls in KINDS.items()
+    }
     if kind == "auto":
         configured = [e for e in found.values() if e is not None]
         if len(configured) > 1:
@@ -45,4 +47,5 @@ def select_mount(endpoints: Iterable[Any], kind: str) -> Mount | None:
         return configured[0] if configured else None
     if kind not in KINDS:
         raise MountCallerError(f"PYROS_MOUNT_KIND = {kind!r}: expected auto, {' or '.join(KINDS)}")
-    return found[kind]
+    chosen: Mount | None = found[kind]
+    return chosen

@@ -179,6 +179,7 @@ class AcuEndpoint:
         selector = selectors.DefaultSelector()
         selector.register(self._waker.reader, selectors.EVENT_READ, "waker")
         try:
+            Tracker(0.0, 0.0, self.site, datetime.now(UTC), 1.0)  # astropy's first use takes ~0.4 s: not in a goto
             while not self._stopping.is_set():
                 now = time.monotonic()
                 if self._stream is None and now >= self._reconnect_at:
@@ -276,8 +277,8 @@ class AcuEndpoint:
                 self._send(self._encoder.mode("stop"), "stop")
                 self._fail("aborted")
                 continue
-            target = (tracker.ra, tracker.dec) if tracker is not None else (None, None)
-            event = SlewEvent("", number, kind, *target, commanded_at, None, commanded_at)
+            ra, dec = (tracker.ra, tracker.dec) if tracker is not None else (None, None)
+            event = SlewEvent("", number, kind, ra, dec, commanded_at, None, commanded_at)
             if self._op is not None and self._op.phase == "tracking":
                 self._set_op(None)  # its goto is done: the track ends with no event
             self._fail("superseded")

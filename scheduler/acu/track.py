@@ -9,6 +9,7 @@ east (the ACU's convention: stow at 180 deg); the azimuth of a table is unwrappe
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import astropy.units as u
@@ -41,7 +42,7 @@ def unwrap(azimuths: np.ndarray, near: float) -> np.ndarray:
     for turn in sorted((-360.0, 0.0, 360.0), key=lambda k: abs(run[0] + k - near)):
         shifted = run + turn
         if AZIMUTH_RANGE[0] <= shifted.min() and shifted.max() <= AZIMUTH_RANGE[1]:
-            return shifted
+            return np.asarray(shifted, dtype=float)
     raise AcuCallerError("the track leaves the ACU's azimuth range on every turn")
 
 
@@ -58,7 +59,7 @@ class Tracker:
         self._azimuth: float | None = None  # the last azimuth sent (the unwrapped side of the next points)
         self.sent = 0  # points handed out so far
 
-    def at(self, seconds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def at(self, seconds: Sequence[float] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Azimuth (0..360) and elevation (deg) at ``seconds`` after the start."""
         ha = self._era + astro.ERA_RATE * np.asarray(seconds, float) - self._ra
         return az_el(ha, np.full_like(ha, self._dec), self.site.latitude)
