@@ -320,6 +320,9 @@ class AcuEndpoint:
     def _extend(self, op: _Operation, status: AcuStatus) -> None:
         """Keep at least half a table ahead of the ACU's time while the target is tracked."""
         tracker = op.tracker
+        if tracker is not None and status.pt_state in (0, 4) and not op.unconfirmed:
+            self._fail("the program track ended: the ACU ran out of points or dropped the table")
+            return
         if tracker is None or status.pt_state not in (2, 3):
             return
         elapsed = (from_mjd(status.act_time_mjd) - tracker.start).total_seconds()

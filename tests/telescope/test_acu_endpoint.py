@@ -15,7 +15,7 @@ import pytest
 
 from scheduler.acu import ELEVATION, AcuCallerError, AcuEndpoint, CommandEncoder
 from scheduler.acu.endpoint import day_milliseconds
-from scheduler.acu.track import radec
+from scheduler.acu.track import mjd, radec
 from scheduler.planner.types import Site
 from simulators import acu
 from simulators.server import Server, ThreadingTCPServer
@@ -165,3 +165,18 @@ def test_connection_lost_fails_the_track(loop: Any, acu_server: Server) -> None:
         assert failed.operation == operation and ("connection" in failed.reason or "status" in failed.reason)
     finally:
         ep.stop()
+
+
+def test_a_table_replaced_by_another_client_fails_the_track(
+    loop: Any, endpoint: AcuEndpoint, acu_server: Server
+) -> None:
+    operation = endpoint.goto(*target_at(180.0, 89.5))
+    assert loop.next("started", "failed")[0] == "started"
+    assert loop.next("done", "failed", timeout=15.0)[0] == "done"
+    encoder = CommandEncoder(clock=lambda: day_milliseconds() + 10_000_000)
+    points = [(t * 100, 180.0, 89.5) for t in range(5)]  # half a second, then the table is over
+    with socket.create_connection(acu_server.l_address, timeout=5.0) as other:  # type: ignore[arg-type]
+        other.sendall(encoder.program_track(mjd(datetime.now(UTC)), points, (0.85, 0.5)).wire)
+    name, failed = loop.next("failed", "done")
+    assert (name, failed.operation) == ("failed", operation)
+    assert failed.reason.startswith(("the program track ended", "the ACU refused a program track append"))
