@@ -12,7 +12,6 @@ urlpatterns = [
     path("agents/<str:name>/", views.agent_detail, name="console-agent"),
     path("messages/", views.messages, name="console-messages"),
     path("simulators/", views.simulators, name="console-simulators"),
-    path("console/<slug:slot>/", views.planned, name="console-planned"),
     path("favicon.ico", views.favicon, name="favicon"),
     # Any active user may sign in here (the admin's login page takes staff only).
     path("login/", throttle_login(views.LoginView.as_view()), name="login"),

@@ -24,9 +24,6 @@ from .permissions import can_control, can_inject
 from .status import agent_views
 from .timefmt import zone_name
 
-# Nav slots that later issues fill; the ones whose page exists link to it (``common/base.html``).
-PLANNED = {"telescope": "the mount: position, slews, park", "weather": "the weather station and its safety"}
-
 
 def _page(request: HttpRequest, section: str, **extra: Any) -> dict[str, Any]:
     return {
@@ -36,7 +33,6 @@ def _page(request: HttpRequest, section: str, **extra: Any) -> dict[str, Any]:
         "heartbeat_max_age": float(setting("PYROS_HEARTBEAT_MAX_AGE")),
         "default_timeout": float(setting("PYROS_SEND_TIMEOUT")),
         "time_zone": zone_name(),
-        "planned": PLANNED,
         **extra,
     }
 
@@ -92,13 +88,6 @@ def simulators(request: HttpRequest) -> HttpResponse:
     if request.GET.get("fragment"):  # what simulators.js swaps in every 2 s
         return render(request, "common/simulator_runs.html", {"runs": console.simulator_runs()})
     return render(request, "common/simulators.html", _page(request, "simulators", runs=console.simulator_runs()))
-
-
-@login_required(login_url="login")
-def planned(request: HttpRequest, slot: str) -> HttpResponse:
-    if slot not in PLANNED:
-        raise Http404(slot)
-    return render(request, "common/planned.html", _page(request, slot, slot=slot, what=PLANNED[slot]))
 
 
 LogoutView = auth_views.LogoutView

@@ -24,11 +24,31 @@ from common.protocol import Message
 from common.runtime import AgentRuntime
 from common.sender import Sender
 
+_handed_out: set[int] = set()
+
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free loopback port, never one this process handed out before (two calls in a row may
+    otherwise get the same port back from the kernel)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports (all held at once while chosen: the kernel cannot hand one out twice)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 class EchoAgent(Agent):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..runtime.proc import Proc, child_env
-from .conftest import free_port
+from .conftest import free_port, free_ports
 
 PASSWORD = "pw-12345"
 
@@ -75,7 +75,7 @@ class Stack:
 
 def make_stack(tmp: Path, **env: str) -> Stack:
     """A config with alert_manager and scheduler on free ports and a migrated database with a user."""
-    ports = {"alert_manager": free_port(), "scheduler": free_port()}
+    ports = dict(zip(("alert_manager", "scheduler"), free_ports(2), strict=True))
     config = tmp / "agents.ini"
     config.write_text("".join(f"[{name}]\nhost = 127.0.0.1\nport = {port}\n" for name, port in ports.items()))
     stack = Stack(

@@ -42,7 +42,6 @@ def log(agent: str, message: str, *, minutes: int = 0, user: Any = None, **field
         pytest.param("/agents/echo/", id="agent"),
         pytest.param("/messages/", id="messages"),
         pytest.param("/simulators/", id="simulators"),
-        pytest.param("/console/telescope/", id="telescope-slot"),
     ],
 )
 def test_every_page_needs_sign_in_and_has_the_navigation(agents: AgentRuntime, make_user: Any, url: str) -> None:
@@ -52,7 +51,7 @@ def test_every_page_needs_sign_in_and_has_the_navigation(agents: AgentRuntime, m
     html = page.content.decode()
     for link in ('href="/"', 'href="/messages/"', 'href="/simulators/"', 'href="/alerts/"', 'href="/schedule/"'):
         assert link in html
-    assert 'href="/console/telescope/"' in html and 'href="/console/weather/"' in html
+    assert 'href="/telescope/"' in html and 'href="/weather/"' in html
     assert 'aria-current="page"' in html
     assert 'id="theme-toggle"' in html and "favicon" in html
 
@@ -155,12 +154,6 @@ def test_simulators_page_shows_running_simulators(
     assert "11000-11003" in html and "2026-12-02 07:34:35 UTC" in html
     assert "<html" not in fragment and 'data-simulator="active_surface"' in fragment
     assert data["runs"][0]["simulators"][0]["servers"][3]["listening"] == "127.0.0.1:11003"
-
-
-def test_planned_slots_say_what_will_come(make_user: Any) -> None:
-    client = signed_in(make_user("reader"))
-    assert "the weather station" in client.get("/console/weather/").content.decode()
-    assert client.get("/console/nothing/").status_code == 404
 
 
 def test_sign_in_page_says_how_to_create_the_first_user(django_user_model: Any) -> None:
