@@ -68,6 +68,15 @@ DEFAULTS: dict[str, Any] = {
     "PYROS_MOUNT_POLL_INTERVAL": 0.2,  # s between two :D# while a slew is followed
     "PYROS_MOUNT_POSITION_INTERVAL": 1.0,  # s between two :GR#/:GD# position reads
     "PYROS_MOUNT_REPLY_TIMEOUT": 5.0,  # s without an expected reply: the connection is dropped and remade
+    # Which mount the executor drives: "lx200" (the `mount` key), "acu" (the `acu` key), "auto": the one
+    # configured (scheduler.telescope; docs/telescope.md).
+    "PYROS_MOUNT_KIND": "auto",
+    # The SRT ACU client (scheduler.acu): axis rates (deg/s), program-track tables, on-target tolerance.
+    "PYROS_ACU_AZIMUTH_RATE": 0.85,
+    "PYROS_ACU_ELEVATION_RATE": 0.5,
+    "PYROS_ACU_TRACK_STEP": 1.0,  # s between two program-track points
+    "PYROS_ACU_TRACK_POINTS": 50,  # points per table (5..50); half a table is appended when half is left
+    "PYROS_ACU_TOLERANCE": 0.01,  # deg from the target on both axes: on target
     # Weather safety (scheduler.weather; docs/telescope.md).
     "PYROS_WEATHER_INTERVAL": 5.0,  # s between two readings of the weather station
     "PYROS_WEATHER_WIND_MAX": 15.0,  # m/s, average wind (sm01)

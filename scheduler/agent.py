@@ -8,7 +8,8 @@ current schedule). The night is planned at start, again when requests change (po
 agent keeps answering while 10,000 requests are planned.
 
 Mount execution belongs to the executor (``executor.Executor``, made in ``work()`` with the agent's
-``mount`` endpoint unless a test set ``agent.executor``): ``on_interrupt(slot)`` slews to ``slot`` at
+mount endpoint, LX200 ``mount`` or SRT ``acu`` as ``PYROS_MOUNT_KIND`` selects (``telescope``), unless a
+test set ``agent.executor``): ``on_interrupt(slot)`` slews to ``slot`` at
 once. The ``weather_station`` endpoint's safety changes call ``set_weather_hold(reason or None)``: the
 executor parks the mount and waits; a weather hold always wins over an alert. ``TELESCOPE`` and
 ``WEATHER`` answer what the console's panels show.
@@ -35,10 +36,11 @@ from .exceptions import InvalidRequestParams
 from .executor import Executor as MountExecutor
 from .models import ObservationRequest
 from .models import Slot as SlotRow
-from .mount import MountEndpoint, Position, SlewEvent
+from .mount import Position, SlewEvent
 from .planner import Slot
 from .planner.astro import altitudes_now
 from .replan import Replanner, Result
+from .telescope import select_mount
 from .weather import SafetyChange, WeatherEndpoint
 
 log = logging.getLogger("pyros.scheduler")
@@ -83,7 +85,8 @@ class SchedulerAgent(Agent):
     # --- lifecycle ------------------------------------------------------------------------------------
     def work(self) -> None:
         if self.executor is None or isinstance(self.executor, MountExecutor):
-            self.executor = MountExecutor(self, self._endpoint(MountEndpoint))
+            mount = select_mount(self.endpoints, str(setting("PYROS_MOUNT_KIND")))
+            self.executor = MountExecutor(self, mount)
         if self._endpoint(WeatherEndpoint) is not None:
             self.set_weather_hold("no weather data yet")
         self.replanner.start()

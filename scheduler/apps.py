@@ -9,7 +9,7 @@ class SchedulerConfig(AppConfig):
         from common.agent import Agent
         from common.runtime import runtime
 
-        from . import mount, weather  # noqa: F401  (their config keys: mount, weather_station)
+        from . import acu, mount, weather  # noqa: F401  (their config keys: acu, mount, weather_station)
         from .agent import SchedulerAgent
 
         runtime.register(Agent.SCHEDULER, SchedulerAgent)

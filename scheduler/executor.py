@@ -2,8 +2,9 @@
 
 Everything here runs in the scheduler agent's thread. At each slot start (an ``agent.call_later``
 timer, armed again whenever a plan is saved) the executor marks the slot ``observing`` and sends the
-mount to its target through the agent's :class:`~scheduler.mount.MountEndpoint` (non-blocking: the
-outcome comes back as ``SlewEvent``s through ``call_soon``); at the slot's end it marks it ``done`` and
+mount to its target through the agent's mount endpoint (``scheduler.telescope.Mount``: the LX200
+``MountEndpoint`` or the SRT ``AcuEndpoint``; non-blocking: the outcome comes back as ``SlewEvent``s
+through ``call_soon``); at the slot's end it marks it ``done`` and
 arms the next one. A goto that fails marks the slot ``aborted`` and its request ``failed``.
 ``on_interrupt(slot)`` (a target of opportunity) sends the mount at once. ``suspend(reason)`` (weather)
 parks the mount and stops everything until ``resume()``. For an alert's request the slew command and
@@ -26,8 +27,9 @@ from django.db import DatabaseError
 from . import store
 from .models import ObservationRequest
 from .models import Slot as SlotRow
-from .mount import MountCallerError, MountEndpoint, Position, SlewEvent
+from .mount import Position, SlewEvent
 from .planner import Slot, iso
+from .telescope import CALLER_ERRORS, Mount
 
 log = logging.getLogger("pyros.scheduler.executor")
 HISTORY = 20
@@ -53,7 +55,7 @@ class Target:
 class Executor:
     """Runs the schedule on ``mount`` (None: nothing is executed, the plan is only kept)."""
 
-    def __init__(self, agent: Timers, mount: MountEndpoint | None, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, agent: Timers, mount: Mount | None, clock: Callable[[], float] = time.time) -> None:
         self.agent, self.mount, self.clock = agent, mount, clock
         self.hold: str | None = None
         self.phase = "idle"  # idle slewing observing parking parked suspended
@@ -125,7 +127,7 @@ class Executor:
         previous = self.target
         try:
             self.operation = self.mount.goto(target.ra, target.dec)  # first: the mount before the books
-        except MountCallerError as exc:
+        except CALLER_ERRORS as exc:
             self._note("goto refused", str(exc))
             _finish(target.request_id, SlotRow.State.ABORTED, ObservationRequest.State.FAILED)
             return
@@ -159,7 +161,7 @@ class Executor:
             return
         try:
             self.operation = self.mount.park()
-        except MountCallerError as exc:
+        except CALLER_ERRORS as exc:
             self._note("park refused", str(exc))
             return
         self.phase = "parking"

@@ -176,7 +176,7 @@ class StatusDecoder:
 
     def feed(self, data: bytes) -> list[AcuStatus]:
         self._buffer += data
-        statuses = []
+        statuses: list[AcuStatus] = []
         while True:
             start = self._buffer.find(START_FLAG)
             if start < 0:

@@ -33,8 +33,11 @@ class SlewEvent:
 
 @dataclass(frozen=True)
 class Position:
-    """Where the mount points (``:GR#``/``:GD#``), read at ``at``."""
+    """Where the mount points (``:GR#``/``:GD#``), read at ``at``; an ACU also gives its azimuth and
+    elevation (deg), the RA/Dec being computed from them."""
 
     ra_deg: float
     dec_deg: float
     at: float
+    azimuth: float | None = None
+    elevation: float | None = None

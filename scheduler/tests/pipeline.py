@@ -1,6 +1,8 @@
 """The whole chain on loopback for the end-to-end test and ``bench/pipeline.py``: a Comet broker, the
 mount and weather-station simulators (in this process, port 0), and the pyros agents in a
-``manage.py runagents`` process with a database, settings and agent config of their own.
+``manage.py runagents`` process with a database, settings and agent config of their own. The mount is
+the LX200 simulator (``kind="lx200"``, config key ``mount``) or the SRT ACU simulator (``kind="acu"``,
+config key ``acu``, its own dynamics: 0.85 deg/s in azimuth, 0.5 in elevation).
 
 The agents' site is one where it is local midnight now (on the equator), so that a target on the
 meridian is at the zenith; the mount simulator stands at the same place.
@@ -26,7 +28,7 @@ import astropy.units as u
 from astropy.time import Time
 
 from alert_manager.tests.brokers import Comet, free_port
-from simulators import mount, weather_station
+from simulators import acu, mount, weather_station
 from simulators.server import Server, ThreadingTCPServer, ThreadingUDPServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,8 +68,13 @@ def swift_packet(ra: float, dec: float, trigger: str) -> bytes:
 class Pipeline:
     """Start with :meth:`start`, end with :meth:`stop` (every process and server is ended)."""
 
-    def __init__(self, directory: Path, *, pending: int = 0, hold_time: float = 3600.0, rate: float = 30.0) -> None:
+    def __init__(
+        self, directory: Path, *, pending: int = 0, hold_time: float = 3600.0, rate: float = 30.0, kind: str = "lx200"
+    ) -> None:
+        if kind not in ("lx200", "acu"):
+            raise ValueError(f"mount kind {kind!r}: lx200 or acu")
         self.directory, self.pending, self.hold_time, self.rate = directory, pending, hold_time, rate
+        self.kind = kind
         self.site, self.meridian = midnight_site()
         self.comet: Comet | None = None
         self.mount: Server | None = None
@@ -83,7 +90,10 @@ class Pipeline:
     def start(self, timeout: float = 120.0) -> Pipeline:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.comet = Comet(self.directory / "comet", iamalive_interval=0.5).start()
-        self.mount = self._server(mount, ThreadingTCPServer, self._mount_kwargs(), True)
+        if self.kind == "acu":
+            self.mount = self._server(acu, ThreadingTCPServer, {}, True)
+        else:
+            self.mount = self._server(mount, ThreadingTCPServer, self._mount_kwargs(), True)
         self.station = self._server(weather_station, ThreadingUDPServer, {}, False)
         self._write_config()
         self._manage(["migrate", "--noinput"], timeout)
@@ -147,6 +157,11 @@ class Pipeline:
     def _write_config(self) -> None:
         assert self.comet is not None and self.mount is not None and self.station is not None
         assert self.mount.l_address is not None and self.station.l_address is not None
+        if self.kind == "acu":
+            assert self.mount.s_address is not None
+            mount_keys = f"acu = 127.0.0.1:{self.mount.l_address[1]}\nacu_status_port = {self.mount.s_address[1]}\n"
+        else:
+            mount_keys = f"mount = 127.0.0.1:{self.mount.l_address[1]}\n"
         (self.directory / "pipeline_settings.py").write_text(
             SETTINGS.format(site=self.site, run=str(self.directory / "run"), hold=self.hold_time)
         )
@@ -154,7 +169,7 @@ class Pipeline:
             f"[alert_manager]\nhost = 127.0.0.1\nport = {free_port()}\n"
             f"vtp_broker = 127.0.0.1:{self.comet.broadcast_port}\n\n"
             f"[scheduler]\nhost = 127.0.0.1\nport = {free_port()}\n"
-            f"mount = 127.0.0.1:{self.mount.l_address[1]}\n"
+            f"{mount_keys}"
             f"weather_station = 127.0.0.1:{self.station.l_address[1]}\nweather_interval = 0.2\n"
         )
 

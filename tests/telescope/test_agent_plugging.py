@@ -1,5 +1,6 @@
-"""The mount and weather endpoints plugged into a real agent through its configuration keys
-(``mount = HOST:PORT``, ``weather_station = HOST:PORT``): their callbacks run in the agent's thread."""
+"""The mount, ACU and weather endpoints plugged into a real agent through its configuration keys
+(``mount = HOST:PORT``, ``acu = HOST:PORT``, ``weather_station = HOST:PORT``): their callbacks run in
+the agent's thread."""
 
 from __future__ import annotations
 
@@ -7,15 +8,20 @@ import queue
 import socket
 import threading
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from common import endpoints
 from common.agent import Agent
 from common.config import AgentAddress
+from scheduler import store
+from scheduler.acu import AcuEndpoint
+from scheduler.acu.track import radec
 from scheduler.mount import MountEndpoint, SlewEvent
 from scheduler.weather import Safety, SafetyChange, WeatherEndpoint
+from simulators import acu
 from simulators.mount import MountState
-from simulators.server import Server
+from simulators.server import Server, ThreadingTCPServer
 
 
 class TelescopeAgent(Agent):
@@ -126,3 +132,27 @@ def test_wind_over_the_limit_parks_the_mount_within_two_seconds(mount_server: Se
         assert system.mount.pointing(system.clock()).state is MountState.PARKED
     finally:
         agent.stop()
+
+
+def test_acu_key_plugs_the_acu_into_the_agent() -> None:
+    """``acu = HOST:PORT`` (+ ``acu_status_port``): the ACU endpoint's events run in the agent's thread."""
+    server = Server(acu, ThreadingTCPServer, {}, l_address=("127.0.0.1", 0), s_address=("127.0.0.1", 0))
+    server.start()
+    assert server.l_address is not None and server.s_address is not None
+    options = {"acu": f"127.0.0.1:{server.l_address[1]}", "acu_status_port": str(server.s_address[1])}
+    agent = TelescopeAgent(AgentAddress("radio", "127.0.0.1", 0, options, "test"))
+    agent.start()
+    try:
+        assert agent.wait_ready(5.0)
+        antenna = next(ep for ep in agent.endpoints if isinstance(ep, AcuEndpoint))
+        assert antenna.wait_connected(5.0)
+        antenna.goto(*radec(180.0, 89.5, datetime.now(UTC), store.site()))
+        started, thread = agent.next("started", "failed")
+        assert started.step == "started" and thread == "agent-radio"
+        done, thread = agent.next("done", "failed")
+        assert done.step == "done" and thread == "agent-radio"
+        described = {ep["name"]: ep for ep in agent.status()["endpoints"]}
+        assert described["acu"]["connected"] is True and described["acu"]["axes"]["pt_state"] == 3
+    finally:
+        agent.stop()
+        assert server.stop(5.0)
