@@ -32,8 +32,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+import scheduler.acu.progress as progress
 from common.transport.wake import Waker
-from scheduler.acu import progress
 from scheduler.acu.codec import AZIMUTH, ELEVATION, AcuStatus, CommandEncoder, Message, StatusDecoder
 from scheduler.acu.exceptions import AcuCallerError
 from scheduler.acu.track import Tracker, from_mjd, mjd, radec
