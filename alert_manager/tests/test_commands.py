@@ -129,7 +129,7 @@ def test_sendtestalert_errors(args: list[str], error: str) -> None:
 
 
 def test_sendtestalert_unreachable(tmp_path: Path) -> None:
-    from .brokers import free_port
+    from common.testing import free_port
 
     with pytest.raises(CommandError, match=r"Connection refused|ConnectionRefused"):
         sendtestalert("--vtp", f"127.0.0.1:{free_port()}")

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from asgiref.sync import SyncToAsync, sync_to_async
+from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 from django.test import Client
@@ -19,15 +17,6 @@ from pyros.asgi import application
 from .samples import raw
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def end_asgiref_executor() -> Iterator[None]:
-    """channels' database_sync_to_async outside a request uses asgiref's one-thread executor: end it."""
-    yield
-    executor = SyncToAsync.single_thread_executor
-    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
-    executor.shutdown(wait=True)
 
 
 def cookie(settings: Any) -> str:

@@ -186,7 +186,7 @@ def test_update_after_scheduling_is_an_update(scheduler: RecordingScheduler) -> 
 
 
 def test_scheduler_unreachable_is_recorded_not_raised(settings: Any, tmp_path: Any, monkeypatch: Any) -> None:
-    from .conftest import free_port
+    from common.testing import free_port
 
     config = tmp_path / "agents.ini"
     config.write_text(f"[scheduler]\nhost = 127.0.0.1\nport = {free_port()}\n")

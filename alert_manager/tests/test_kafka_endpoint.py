@@ -144,7 +144,7 @@ def test_heartbeat_topic_keeps_the_link_alive(tansu: Tansu) -> None:
 
 
 def test_unreachable_bootstrap_is_link_down() -> None:
-    from .brokers import free_port
+    from common.testing import free_port
 
     endpoint = KafkaSource(
         Handovers(), _never, bootstrap=f"127.0.0.1:{free_port()}", topics=[TOPIC], group_id="g", link_timeout=0.5

@@ -19,8 +19,9 @@ import pytest
 from confluent_kafka import Producer
 
 from alert_manager.publish import publish_kafka
+from common.testing import free_port
 
-from .brokers import Tansu, free_port
+from .brokers import Tansu
 from .samples import fresh, new_trigger
 
 ROOT = Path(__file__).resolve().parents[2]

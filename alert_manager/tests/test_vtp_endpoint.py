@@ -141,7 +141,7 @@ def test_broker_side_filter_is_installed(subscribe: Any, comet: Comet) -> None:
 
 
 def test_unreachable_broker_is_reported_and_retried(tmp_path: Path) -> None:
-    from .brokers import free_port
+    from common.testing import free_port
 
     endpoint = VTPSubscriber(Handovers(), _never, "127.0.0.1", free_port(), local_ivo=LOCAL_IVO, backoff=(0.05, 0.1))
     endpoint.start()

@@ -27,7 +27,8 @@ from typing import Any
 import astropy.units as u
 from astropy.time import Time
 
-from alert_manager.tests.brokers import Comet, free_port
+from alert_manager.tests.brokers import Comet
+from common.testing import free_port
 from simulators import acu, mount, weather_station
 from simulators.server import Server, ThreadingTCPServer, ThreadingUDPServer
 

@@ -3,15 +3,12 @@ stands for this process's runtime), a temp agent config, users with and without 
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
-from asgiref.sync import SyncToAsync
 from django.contrib.auth.models import Permission
 from django.test import Client
 
@@ -22,33 +19,7 @@ from common.events import EventRelay
 from common.heartbeat import Heartbeat, install
 from common.protocol import Message
 from common.runtime import AgentRuntime
-from common.sender import Sender
-
-_handed_out: set[int] = set()
-
-
-def free_port() -> int:
-    """A free loopback port, never one this process handed out before (two calls in a row may
-    otherwise get the same port back from the kernel)."""
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if port not in _handed_out:
-            _handed_out.add(port)
-            return port
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct free ports (all held at once while chosen: the kernel cannot hand one out twice)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
+from common.testing import assert_threads_ended, free_port
 
 
 class EchoAgent(Agent):
@@ -78,28 +49,11 @@ def fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def end_asgiref_executor() -> None:
-    """``database_sync_to_async`` outside any request context (channels' AuthMiddleware under a
-    WebsocketCommunicator, which runs the app in an empty context) uses asgiref's process-wide
-    one-thread executor, whose thread lives forever: end it (a new one starts a thread only when used)."""
-    executor = SyncToAsync.single_thread_executor
-    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
-    executor.shutdown(wait=True)
-
-
 @pytest.fixture(autouse=True)
 def no_thread_left_behind() -> Iterator[None]:
     before = set(threading.enumerate())
     yield
-    Sender.close_all()
-    end_asgiref_executor()
-    # The event loop's executor threads end when pytest-asyncio closes the loop.
-    leftover = [t for t in threading.enumerate() if t not in before and t.is_alive()]
-    leftover = [t for t in leftover if not t.name.startswith("asyncio_")]
-    for thread in leftover:
-        thread.join(5)
-    still = [t.name for t in leftover if t.is_alive()]
-    assert not still, f"threads left running after the test: {still}"
+    assert_threads_ended(before)
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from common.testing import free_port, free_ports
+
 from ..runtime.proc import Proc, child_env
-from .conftest import free_port, free_ports
 
 PASSWORD = "pw-12345"
 

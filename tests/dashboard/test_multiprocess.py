@@ -17,10 +17,11 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from common.sender import Sender
+from common.testing import free_port
 from pyros.asgi import application
 
 from ..runtime.proc import Proc
-from .conftest import free_port, session_cookie
+from .conftest import session_cookie
 from .stack import Stack, api, make_stack
 from .test_consumers import ORIGIN, receive, status_of
 

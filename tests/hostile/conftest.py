@@ -18,7 +18,7 @@ import pytest
 from common.agent import Agent
 from common.config import AgentAddress
 from common.protocol import REPLY, Message, MessageDecoder, frame_message
-from common.sender import Sender
+from common.testing import assert_threads_ended
 
 PING_BUDGET = 0.2  # seconds
 
@@ -43,12 +43,7 @@ class VictimAgent(Agent):
 def no_thread_left_behind() -> Iterator[None]:
     before = set(threading.enumerate())
     yield
-    Sender.close_all()
-    leftover = [t for t in threading.enumerate() if t not in before and t.is_alive()]
-    for t in leftover:
-        t.join(5)
-    still = [t.name for t in leftover if t.is_alive()]
-    assert not still, f"threads left running after the test: {still}"
+    assert_threads_ended(before)
 
 
 @pytest.fixture

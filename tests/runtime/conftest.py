@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -9,33 +8,14 @@ import pytest
 
 from common.agent import Agent
 from common.config import AgentAddress
-from common.sender import Sender
-
-_handed_out: set[int] = set()
-
-
-def free_port() -> int:
-    """A free loopback port, never one this process handed out before (two calls in a row may
-    otherwise get the same port back from the kernel)."""
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if port not in _handed_out:
-            _handed_out.add(port)
-            return port
+from common.testing import assert_threads_ended
 
 
 @pytest.fixture(autouse=True)
 def no_thread_left_behind() -> Iterator[None]:
     before = set(threading.enumerate())
     yield
-    Sender.close_all()
-    leftover = [t for t in threading.enumerate() if t not in before and t.is_alive()]
-    for t in leftover:
-        t.join(5)
-    still = [t.name for t in leftover if t.is_alive()]
-    assert not still, f"threads left running after the test: {still}"
+    assert_threads_ended(before)
 
 
 @pytest.fixture

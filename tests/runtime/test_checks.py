@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import free_port
+from common.testing import free_port
+
 from .proc import Proc, child_env
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import free_port
+from common.testing import free_port
+
 from .proc import ROOT, Proc, child_env
 
 

@@ -8,8 +8,9 @@ import pytest
 from common.exceptions import AgentTimeoutError, AgentUnreachableError, InvalidMessageError, UnknownAgentError
 from common.protocol import Message
 from common.sender import Sender
+from common.testing import free_port
 
-from .conftest import free_port, loopback
+from .conftest import loopback
 from .test_agent import EchoAgent
 
 

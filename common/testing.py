@@ -1,0 +1,53 @@
+"""Helpers for the project's tests (as ``django.test`` and ``channels.testing`` ship theirs): free
+loopback ports for servers a test starts, and the per-test check that no thread is left running."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from asgiref.sync import SyncToAsync
+
+from .sender import Sender
+
+_handed_out: set[int] = set()
+
+
+def free_port() -> int:
+    """A free loopback port, never one this process handed out before (two calls in a row may
+    otherwise get the same port back from the kernel)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free loopback ports."""
+    return [free_port() for _ in range(count)]
+
+
+def end_asgiref_executor() -> None:
+    """``database_sync_to_async`` outside any request context uses asgiref's process-wide one-thread
+    executor, whose thread lives forever: end it (a new one starts a thread only when used)."""
+    executor = SyncToAsync.single_thread_executor
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+    executor.shutdown(wait=True)
+
+
+def assert_threads_ended(before: set[threading.Thread], timeout: float = 5.0) -> None:
+    """After a test: close the Sender's pooled connections, end asgiref's executor, then wait up to
+    ``timeout`` for every thread started since ``before`` and fail naming those still running. An event
+    loop's executor threads (``asyncio_*``) are left to pytest-asyncio, which ends them with the loop."""
+    Sender.close_all()
+    end_asgiref_executor()
+    leftover = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    leftover = [t for t in leftover if not t.name.startswith("asyncio_")]
+    for thread in leftover:
+        thread.join(timeout)
+    still = [t.name for t in leftover if t.is_alive()]
+    assert not still, f"threads left running after the test: {still}"
