@@ -205,7 +205,6 @@ class Agent(EndpointsMixin):
                 return
             wait_for_apps()
             self.stats.started_at = time.time()
-            self.stats.ended_at = None
             worked = True
             self._guarded(self.work)
             self._set_state(AgentState.RUNNING)
@@ -221,7 +220,6 @@ class Agent(EndpointsMixin):
             self._timers.clear()
             self._close_endpoints()
             close_connections()
-            self.stats.ended_at = time.time()
             if self.stats.state not in (AgentState.CRASHED, AgentState.PORT_IN_USE):
                 self._set_state(AgentState.STOPPED)
             self.ready.set()

@@ -21,7 +21,6 @@ class Envelope:
 
     message: Message
     reply: Reply | None = None
-    origin: str = "native"
 
 
 @dataclass(slots=True)
@@ -40,7 +39,6 @@ class Call:
 class AgentStats:
     state: AgentState = AgentState.STOPPED
     started_at: float | None = None
-    ended_at: float | None = None
     messages_handled: int = 0  # work: the agent's own messages and endpoint actions
     routine_handled: int = 0  # STATUS and PING (polls, monitoring): not work
     unknown_messages: int = 0  # messages the agent does not know (the caller's error)
