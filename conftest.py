@@ -51,3 +51,13 @@ def _fresh_throttle_histories() -> Iterator[None]:
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _no_connection_left_open() -> Iterator[None]:
+    """Connections that a test's threads opened and left open are closed after it (PostgreSQL refuses
+    to drop a test database that still has sessions)."""
+    yield
+    from common.testing import close_connections_of_ended_threads
+
+    close_connections_of_ended_threads()

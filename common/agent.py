@@ -43,6 +43,7 @@ from .config import AgentAddress, load_config
 from .dbhygiene import close_connections, tidy_connections, wait_for_apps
 from .endpoints import Endpoint
 from .exceptions import UnknownMessageTypeError
+from .heap import freeze_startup_heap
 from .protocol import Message
 from .records import AgentStats, Call, Callback, Envelope, Handler, Reply
 from .states import AgentState
@@ -204,6 +205,7 @@ class Agent(EndpointsMixin):
             if not self._open_endpoints():
                 return
             wait_for_apps()
+            freeze_startup_heap()
             self.stats.started_at = time.time()
             worked = True
             self._guarded(self.work)

@@ -27,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "PYROS_RESTART_BACKOFF_MAX": 30.0,
     "PYROS_RESTART_LIMIT": 5,
     "PYROS_RESTART_RESET_AFTER": 60.0,  # a run this long before a crash starts a new count
+    "PYROS_GC_FREEZE": True,  # common/heap.py: startup objects out of the collector's reach
     # native endpoint limits (common/transport/native.py)
     "PYROS_MAX_CONNECTIONS": 256,
     "PYROS_IDLE_TIMEOUT": 300.0,

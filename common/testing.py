@@ -1,17 +1,54 @@
 """Helpers for the project's tests (as ``django.test`` and ``channels.testing`` ship theirs): free
-loopback ports for servers a test starts, and the per-test check that no thread is left running."""
+loopback ports for servers a test starts, the per-test check that no thread is left running, and the
+closing of database connections that ended threads left open."""
 
 from __future__ import annotations
 
 import socket
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from asgiref.sync import SyncToAsync
+from django.db.backends.signals import connection_created
 
 from .sender import Sender
 
 _handed_out: set[int] = set()
+_opened_in_threads: list[tuple[weakref.ref[Any], weakref.ref[threading.Thread]]] = []
+
+
+def _note_connection(sender: Any, connection: Any, **kwargs: Any) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        _opened_in_threads.append((weakref.ref(connection), weakref.ref(threading.current_thread())))
+
+
+connection_created.connect(_note_connection, dispatch_uid="pyros.testing.connections")
+
+
+def close_connections_of_ended_threads() -> int:
+    """Close the database connections that threads opened and did not close before they ended.
+
+    A test that reads the database from ``asyncio.to_thread`` or plain ``sync_to_async`` (no
+    ``database_sync_to_async`` hygiene) leaves its thread's connection open until the garbage collector
+    finds it: PostgreSQL then refuses to drop the test database ("being accessed by other users").
+    Connections of threads still running are left alone. Returns how many were closed."""
+    closed, keep = 0, []
+    for wrapper_ref, thread_ref in _opened_in_threads:
+        wrapper, thread = wrapper_ref(), thread_ref()
+        if wrapper is None or wrapper.connection is None:
+            continue
+        if thread is not None and thread.is_alive():
+            keep.append((wrapper_ref, thread_ref))
+            continue
+        try:
+            wrapper.connection.close()  # the raw connection: its thread is gone, nobody else uses it
+        finally:
+            wrapper.connection = None
+        closed += 1
+    _opened_in_threads[:] = keep
+    return closed
 
 
 def free_port() -> int:

@@ -60,9 +60,12 @@ class PlannerProcess:
     def __init__(self) -> None:
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
+        self._stopped = False
 
     def run(self, job: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
+            if self._stopped:  # a job that was under way when the agent stopped starts no new process
+                raise PlannerProcessError("the planning process was stopped")
             proc = self._proc
             if proc is None or proc.poll() is not None:
                 env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *sys.path])}
@@ -86,7 +89,9 @@ class PlannerProcess:
         return dict(answer["ok"])
 
     def stop(self, timeout: float = 5.0) -> None:
+        """End the process; later ``run()`` calls fail instead of starting another."""
         with self._lock:
+            self._stopped = True
             proc, self._proc = self._proc, None
         if proc is None:
             return
@@ -142,6 +147,7 @@ class Replanner:
         self.last_error = ""
 
     def start(self) -> None:
+        self._process = PlannerProcess()  # a fresh one: a stopped process object stays stopped
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scheduler-planner")
 
     def stop(self) -> None:

@@ -48,3 +48,41 @@ def test_coalesces_and_drops_stale_results(monkeypatch: pytest.MonkeyPatch) -> N
         for gate in gates.values():
             gate.set()
         planner.stop()
+
+
+def test_a_job_under_way_at_stop_starts_no_planning_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The job was reading the database when the agent stopped: it must not start a process nobody ends."""
+    reading, resume = threading.Event(), threading.Event()
+    outcome: queue.Queue[BaseException | dict[str, Any]] = queue.Queue()
+    spawned: list[object] = []
+    real_popen = replan.subprocess.Popen
+
+    def counting_popen(*args: Any, **kwargs: Any) -> Any:
+        proc = real_popen(*args, **kwargs)
+        spawned.append(proc)
+        return proc
+
+    def slow_compute(job: replan.Job, process: replan.PlannerProcess) -> replan.Result:
+        reading.set()
+        assert resume.wait(10), "the test never let the job go on"
+        try:
+            outcome.put(process.run({}))
+        except replan.PlannerProcessError as exc:
+            outcome.put(exc)
+            raise
+        raise AssertionError("unreachable")
+
+    monkeypatch.setattr(replan, "compute", slow_compute)
+    monkeypatch.setattr(replan.subprocess, "Popen", counting_popen)
+    planner = replan.Replanner(lambda f, *a: None, lambda r: None)
+    planner.start()
+    planner.request("alert")
+    assert reading.wait(10), "the job never started"
+    stopper = threading.Thread(target=planner.stop)
+    stopper.start()
+    resume.set()
+    stopper.join(10)
+    assert not stopper.is_alive(), "stop() did not return"
+    result = outcome.get(timeout=10)
+    assert isinstance(result, replan.PlannerProcessError) and "stopped" in str(result)
+    assert spawned == [], "a planning process was started after stop()"
