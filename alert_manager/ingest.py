@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from common.conf import setting
 
+from . import rows
 from .filters import Verdict, evaluate_all, observatories_from
 from .models import Alert, AlertPacket, RejectedPacket
 from .voevent import VOEventPacket, parse
@@ -134,29 +135,20 @@ def verdicts_for(packet: VOEventPacket, when: datetime) -> list[Verdict] | None:
 def _store(
     packet: VOEventPacket, raw: bytes, source: str, received: datetime, parsed: datetime, verdicts: list[Verdict] | None
 ) -> IngestResult:
-    seen = AlertPacket.objects.filter(ivorn=packet.ivorn).values_list("alert_id", flat=True).first()
+    seen, same_trigger = rows.seen_and_same_trigger(packet.ivorn, packet.mission, packet.trigger_id)
     if seen is not None:
         return IngestResult("duplicate", seen, packet.ivorn)
     history = {"raw": raw, "source": source, "received_at": received, "parsed_at": parsed}
     if packet.is_retraction:
         return _retract(packet, history)
-    existing = _same_trigger(packet)
-    if existing is not None:
-        return _update(existing, packet, history, verdicts)
+    if same_trigger is not None:
+        return _update(Alert.objects.get(pk=same_trigger), packet, history, verdicts)
     return _create(packet, history, verdicts)
-
-
-def _same_trigger(packet: VOEventPacket) -> Alert | None:
-    if not packet.trigger_id:
-        return None
-    same = Alert.objects.filter(mission=packet.mission, trigger_id=packet.trigger_id).order_by("id")
-    pk = same.values_list("pk", flat=True).first()  # (most packets are new: no full row to build)
-    return None if pk is None else Alert.objects.get(pk=pk)
 
 
 def _add_packet(alert: Alert, packet: VOEventPacket, kind: str, history: dict[str, Any]) -> AlertPacket:
     record = packet_record(alert, packet, kind, history)
-    record.save(force_insert=True)
+    rows.insert(record)
     return record
 
 
@@ -198,10 +190,9 @@ def _content(packet: VOEventPacket) -> dict[str, Any]:
 
 def _create(packet: VOEventPacket, history: dict[str, Any], verdicts: list[Verdict] | None) -> IngestResult:
     alert, passed, reason = new_alert(packet, history, verdicts)
-    alert.save(force_insert=True)
+    rows.insert(alert)
     _add_packet(alert, packet, AlertPacket.Kind.NEW, history)
-    alert.stored_at = timezone.now()  # both rows written; the transaction commits right after
-    Alert.objects.filter(pk=alert.pk).update(stored_at=alert.stored_at)
+    rows.set_stored_at(alert, timezone.now())  # both rows written; the transaction commits right after
     return created(alert, packet, passed, reason)
 
 
