@@ -48,6 +48,8 @@ from .protocol import Message
 from .records import AgentStats, Call, Callback, Envelope, Handler, Reply
 from .states import AgentState
 from .timers import TimerHandle, TimerQueue
+from .traffic import IN, Traffic
+from .traffic import bind as bind_traffic
 from .transport.native import FrameConnection, NativeEndpoint
 from .transport.wake import Waker
 
@@ -89,6 +91,7 @@ class Agent(EndpointsMixin):
         self.max_frame_size = max_frame_size or setting("PYROS_MAX_FRAME_SIZE")
         self.frame_timeout = frame_timeout or setting("PYROS_FRAME_TIMEOUT")
         self.stats = AgentStats()
+        self.traffic = Traffic(int(setting("PYROS_TRAFFIC_KEPT")))
         self.endpoints: list[Endpoint] = []  # the endpoints running now
         self._given_endpoints: list[Endpoint] = []  # add_endpoint() before start: started at every start
         self.native: NativeEndpoint | None = None
@@ -206,6 +209,7 @@ class Agent(EndpointsMixin):
                 return
             wait_for_apps()
             freeze_startup_heap()
+            bind_traffic(self.name, self.traffic)
             self.stats.started_at = time.time()
             worked = True
             self._guarded(self.work)
@@ -346,17 +350,19 @@ class Agent(EndpointsMixin):
         if mtype in self.actions_by_message or mtype in self._endpoint_actions or mtype == self.SHUTDOWN:
             stats.messages_handled += 1
             stats.last_message = mtype
-            stats.last_message_at = time.time()
+            stats.last_message_at = at = time.time()
             tidy_connections()
             try:
                 response = message.reply(self.dispatch(message), self.name)
+                outcome = "ok"
             except Exception as exc:
                 stats.errors += 1
-                stats.last_error = f"{type(exc).__name__}: {exc}"
+                stats.last_error = outcome = f"{type(exc).__name__}: {exc}"
                 log.warning("agent %s: handler for %r raised %s", self.name, mtype, stats.last_error)
                 response = message.error("HandlerError", str(exc), self.name, exception=type(exc).__name__)
             finally:
                 tidy_connections()
+            self.traffic.note(IN, message.sender or "?", mtype, outcome, at)
             if self._listeners:
                 self._notify("message")
         elif mtype in self.ROUTINE_MESSAGES:
@@ -364,6 +370,7 @@ class Agent(EndpointsMixin):
             response = message.reply(self.dispatch(message), self.name)
         else:
             stats.unknown_messages += 1
+            self.traffic.note(IN, message.sender or "?", mtype, "unknown message")
             known = self.known_messages()
             text = f"agent {self.name!r} does not know message {mtype!r}; it knows: {', '.join(known)}"
             response = message.error("UnknownMessage", text, self.name, known=known)

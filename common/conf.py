@@ -28,6 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "PYROS_RESTART_LIMIT": 5,
     "PYROS_RESTART_RESET_AFTER": 60.0,  # a run this long before a crash starts a new count
     "PYROS_GC_FREEZE": True,  # common/heap.py: startup objects out of the collector's reach
+    "PYROS_TRAFFIC_KEPT": 50,  # common/traffic.py: messages in and out each agent keeps for its page
     # native endpoint limits (common/transport/native.py)
     "PYROS_MAX_CONNECTIONS": 256,
     "PYROS_IDLE_TIMEOUT": 300.0,

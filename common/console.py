@@ -1,5 +1,5 @@
 """What the console pages show, apart from the HTTP handling (``common.views``): one agent's page
-(endpoints, known messages and what they take, recent messages and errors), the message log with its
+(endpoints, known messages and what they take, recent traffic, messages and errors), the message log with its
 filters, and the simulators that ``runsimulators`` runs (its state files)."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from .config import load_config
 from .exceptions import ConfigError
 from .models import MessageLog
 from .timefmt import console_zone, format_time
+from .traffic import Traffic, TrafficEntry
 
 RECENT = 20
 
@@ -93,6 +94,13 @@ def show(key: str, value: Any) -> str:
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True, default=str)
     return str(value)
+
+
+def traffic(name: str) -> list[TrafficEntry] | None:
+    """What an agent of this process handled and sent lately, newest first (None: not in this process)."""
+    agent = runtime_module.runtime.agent(name)
+    record = getattr(agent, "traffic", None)
+    return record.recent() if isinstance(record, Traffic) else None
 
 
 def recent_messages(name: str) -> list[MessageLog]:

@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from . import directory
+from . import directory, traffic
 from .conf import setting
 from .config import load_config
 from .exceptions import (
@@ -186,11 +186,19 @@ class Sender:
     ) -> Any:
         """Send ``message`` to ``agent_name`` and return the agent's reply (its handler's return value)."""
         timeout = _default_timeout() if timeout is None else timeout
-        msg = _build(message, params, sender, REQUEST)
-        reply = Sender._channel(agent_name).call(msg, _frame(msg), timeout)
-        assert reply is not None
-        if reply.kind == ERROR:
-            raise _remote_error(agent_name, reply)
+        agent = traffic.bound()
+        msg = _build(message, params, sender or (agent[0] if agent else None), REQUEST)
+        try:
+            reply = Sender._channel(agent_name).call(msg, _frame(msg), timeout)
+            assert reply is not None
+            if reply.kind == ERROR:
+                raise _remote_error(agent_name, reply)
+        except Exception as exc:
+            if agent is not None:
+                agent[1].note(traffic.OUT, agent_name, message, f"{type(exc).__name__}: {exc}")
+            raise
+        if agent is not None:
+            agent[1].note(traffic.OUT, agent_name, message, "ok")
         return reply.params.get("result")
 
     @staticmethod
@@ -198,8 +206,16 @@ class Sender:
         agent_name: str, message: str, params: dict[str, Any] | None = None, *, sender: str | None = None
     ) -> None:
         """Send ``message`` without waiting for (or getting) a reply."""
-        msg = _build(message, params, sender, NOTIFY)
-        Sender._channel(agent_name).call(msg, _frame(msg), _default_timeout())
+        agent = traffic.bound()
+        msg = _build(message, params, sender or (agent[0] if agent else None), NOTIFY)
+        try:
+            Sender._channel(agent_name).call(msg, _frame(msg), _default_timeout())
+        except Exception as exc:
+            if agent is not None:
+                agent[1].note(traffic.OUT, agent_name, message, f"{type(exc).__name__}: {exc}")
+            raise
+        if agent is not None:
+            agent[1].note(traffic.OUT, agent_name, message, "sent")
 
     @staticmethod
     def resolve(agent_name: str) -> tuple[str, int]:

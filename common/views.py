@@ -55,6 +55,7 @@ def agent_detail(request: HttpRequest, name: str) -> HttpResponse:
         agent=view,
         known=console.known_messages(name, view),
         endpoints=console.endpoints(name),
+        traffic=console.traffic(name),
         recent=console.recent_messages(name),
         errors=console.recent_errors(name),
     )

@@ -4,6 +4,7 @@ its filters, search and pages, simulators, sign-in hint, favicon, static files w
 from __future__ import annotations
 
 import os
+import queue
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,8 +14,10 @@ import pytest
 from django.test import Client
 
 import simulators.state
+from common.exceptions import RemoteHandlerError
 from common.models import MessageLog
 from common.runtime import AgentRuntime
+from common.sender import Sender
 from simulators.state import RunState, ServerRecord, write_state
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +95,42 @@ def test_agent_page_shows_known_messages_recent_messages_and_errors(agents: Agen
     assert "ValueError</strong> boom" in html
     assert 'list="known-messages"' in html
     assert signed_in(user).get("/agents/nobody/").status_code == 404
+
+
+def test_agent_page_shows_traffic_in_and_out(agents: AgentRuntime, make_user: Any) -> None:
+    """A message one agent's thread sends to another is on both pages: out to, in from (signed with the
+    sender agent's name); a handler's error is there with its text; PING is not kept."""
+    echo, other = agents.agent("echo"), agents.agent("other")
+    assert echo is not None and other is not None
+    sent: queue.Queue[Any] = queue.Queue()
+
+    def send_from_echo() -> None:
+        try:
+            sent.put(Sender.send_to("other", "Echo", {"n": 1}, timeout=5))
+        except Exception as exc:
+            sent.put(exc)
+
+    echo.call_soon(send_from_echo)
+    assert sent.get(timeout=10) == {"n": 1}, "the message from echo's thread to other was not answered"
+    Sender.send_to("echo", "PING", timeout=5)
+    with pytest.raises(RemoteHandlerError):
+        Sender.send_to("echo", "Fail", timeout=5, sender="tester")
+    Sender.close_all()
+
+    user = make_user("reader")
+    page = signed_in(user).get("/agents/echo/").content.decode()
+    rows = re.findall(r'<tr data-direction="(in|out)">(.*?)</tr>', page[page.index('id="traffic-table"') :], re.S)
+    texts = [(way, re.sub(r"<[^>]+>", " ", row)) for way, row in rows]
+    assert len(texts) == 2, texts  # Fail in, Echo out; PING not kept
+    assert (
+        texts[0][0] == "in" and "tester" in texts[0][1] and "Fail" in texts[0][1] and "ValueError: boom" in texts[0][1]
+    )
+    assert texts[1][0] == "out" and "other" in texts[1][1] and "Echo" in texts[1][1] and " ok " in texts[1][1]
+    theirs = signed_in(user).get("/agents/other/").content.decode()
+    row = re.search(r'<tr data-direction="in">(.*?)</tr>', theirs, re.S)
+    assert row is not None and "echo" in row.group(1) and "Echo" in row.group(1), "other does not show echo's message"
+    ghost = signed_in(user).get("/agents/ghost/").content.decode()
+    assert "its traffic is on the console of that process" in ghost
 
 
 @pytest.mark.parametrize(

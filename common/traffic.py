@@ -1,0 +1,50 @@
+"""Each agent's recent traffic: the messages it handled and those its thread sent, newest first.
+
+An agent keeps the last ``PYROS_TRAFFIC_KEPT`` of each (in memory; the message log keeps what people
+sent through the console, the API and the websocket). The agent's thread is bound to its record
+(:func:`bind`), so that :class:`common.sender.Sender` called from that thread notes what it sends and
+signs it with the agent's name. Routine messages (PING, STATUS) are not kept.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+IN, OUT = "in", "out"
+
+
+@dataclass(frozen=True, slots=True)
+class TrafficEntry:
+    at: float  # epoch seconds
+    direction: str  # IN: handled by the agent; OUT: sent by its thread
+    peer: str  # who sent it (IN) or the agent it went to (OUT)
+    message: str
+    outcome: str  # "ok", "sent" (no reply wanted), "unknown message", or the error's type and text
+
+
+class Traffic:
+    def __init__(self, keep: int) -> None:
+        self._entries: deque[TrafficEntry] = deque(maxlen=max(int(keep), 0))
+
+    def note(self, direction: str, peer: str, message: str, outcome: str, at: float | None = None) -> None:
+        self._entries.append(TrafficEntry(time.time() if at is None else at, direction, peer, message, outcome))
+
+    def recent(self) -> list[TrafficEntry]:
+        """Newest first (safe from any thread)."""
+        return list(reversed(self._entries))
+
+
+_bound = threading.local()
+
+
+def bind(name: str, traffic: Traffic) -> None:
+    """Called in an agent's thread: what this thread sends is noted in ``traffic``, signed ``name``."""
+    _bound.agent = (name, traffic)
+
+
+def bound() -> tuple[str, Traffic] | None:
+    """The agent this thread belongs to and its record, or None outside agents' threads."""
+    return getattr(_bound, "agent", None)
