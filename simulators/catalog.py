@@ -14,7 +14,7 @@ from typing import Any
 import simulators
 from simulators.common import MultiTypeSystem
 from simulators.exceptions import SimulatorCallerError, UnknownSimulatorError, UnknownSystemTypeError
-from simulators.server import ServerEntry, server_entries
+from simulators.server import ServerEntry, extra_addresses, server_entries
 
 NOT_SIMULATORS = {"management", "migrations", "tests"}
 
@@ -106,4 +106,8 @@ def describe(selection: Selection) -> list[str]:
         roles = [text for role in ("listening", "sending") if (text := _ports(same, role))]
         suffix = f"  type {system_type}" if system_type else ""
         lines.append(f"  {protocol}  {'; '.join(roles)}{suffix}")
+    for key in extra_addresses(selection.module):
+        address = entries[0].kwargs.get(key) if entries else None
+        if address:
+            lines.append(f"  {key.removesuffix('_address')}  listening {address[0]}:{address[1]}")
     return lines

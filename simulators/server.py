@@ -90,17 +90,25 @@ def _move(address: Any, host: str | None, port_offset: int) -> Address | None:
     return (host or str(address[0]), new_port)
 
 
+def extra_addresses(module: ModuleType) -> dict[str, Address]:
+    """A simulator module's ``extra_addresses`` (System keyword -> (host, port)), empty if it has none."""
+    return {str(k): (str(a[0]), int(a[1])) for k, a in dict(getattr(module, "extra_addresses", {}) or {}).items()}
+
+
 def server_entries(
     module: ModuleType, host: str | None = None, port_offset: int = 0, extra_kwargs: dict[str, Any] | None = None
 ) -> list[ServerEntry]:
     """The module's ``servers`` with ``host`` and ``port_offset`` applied and ``extra_kwargs`` merged."""
     simulator = module.__name__.rsplit(".", 1)[-1]
     declared = list(module.servers)
+    # Other addresses a simulator serves (the minor servos' HTTP interface): ``extra_addresses`` maps a
+    # keyword of its System to an address; they move with the ports unless the kwargs give them.
+    moved = {key: _move(address, host, port_offset) for key, address in extra_addresses(module).items()}
     entries = []
     for index, (l_address, s_address, server_type, kwargs) in enumerate(declared):
         if server_type not in SERVER_TYPES:
             raise ServerConfigError(f"{simulator}: server {index} has server type {server_type!r}")
-        merged = {**dict(kwargs or {}), **(extra_kwargs or {})}
+        merged = {**moved, **dict(kwargs or {}), **(extra_kwargs or {})}
         entries.append(
             ServerEntry(
                 simulator,

@@ -59,6 +59,7 @@ from simulators.utils import ByteString, to_text
 
 servers: list[tuple[Any, ...]] = [(("127.0.0.1", 12800), (), ThreadingTCPServer, {})]
 httpserver_address = ("127.0.0.1", 12799)
+extra_addresses = {"http_address": httpserver_address}  # moved by runsimulators --port-offset and --host
 DEFAULT_TIMER_VALUE = 5
 MAX_MESSAGE = 4096
 

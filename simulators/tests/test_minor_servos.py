@@ -13,12 +13,15 @@ from collections.abc import Iterator
 
 import pytest
 
+from common.testing import free_port
 from simulators import minor_servos
+from simulators.catalog import describe, select
 from simulators.exceptions import MalformedInputError
 from simulators.minor_servos import System
 from simulators.minor_servos.helpers import VBrainRequestHandler
 from simulators.minor_servos.servos import PROGRAMTRACK, hermite
 from simulators.minor_servos.setups import builtin_table, read_table
+from simulators.server import Server
 from simulators.tests.helpers import recv_until
 from simulators.tests.serving import last_outcome, served, text_feed
 
@@ -191,3 +194,34 @@ def test_over_tcp_and_http() -> None:
         with pytest.raises(urllib.error.HTTPError) as missing:
             urllib.request.urlopen(base + "/wrong", timeout=5)
         assert missing.value.code == 404
+
+
+def _offset_with_both_ports_free() -> int:
+    """An offset that puts the TCP port (12800) and the HTTP port (12799) on free loopback ports."""
+    for _ in range(50):
+        port = free_port()
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port - 1))
+            except OSError:
+                continue
+        return port - 12800
+    raise AssertionError("no two adjacent free loopback ports found")
+
+
+def test_http_port_moves_with_the_port_offset() -> None:
+    offset = _offset_with_both_ports_free()
+    (selection,) = select(["minor_servos"], "127.0.0.1", offset)
+    assert describe(selection)[1:] == [
+        f"  tcp  listening 127.0.0.1:{12800 + offset}",
+        f"  http  listening 127.0.0.1:{12799 + offset}",
+    ]
+    (entry,) = selection.entries
+    server = Server(minor_servos, entry.server_type, entry.kwargs, entry.l_address, entry.s_address)
+    server.start()
+    try:
+        url = f"http://127.0.0.1:{12799 + offset}{VBrainRequestHandler.urls[0]}"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            assert response.status == 200, "the HTTP interface is not on the moved port"
+    finally:
+        assert server.stop(), "the server did not stop cleanly"
