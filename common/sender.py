@@ -186,19 +186,8 @@ class Sender:
     ) -> Any:
         """Send ``message`` to ``agent_name`` and return the agent's reply (its handler's return value)."""
         timeout = _default_timeout() if timeout is None else timeout
-        agent = traffic.bound()
-        msg = _build(message, params, sender or (agent[0] if agent else None), REQUEST)
-        try:
-            reply = Sender._channel(agent_name).call(msg, _frame(msg), timeout)
-            assert reply is not None
-            if reply.kind == ERROR:
-                raise _remote_error(agent_name, reply)
-        except Exception as exc:
-            if agent is not None:
-                agent[1].note(traffic.OUT, agent_name, message, f"{type(exc).__name__}: {exc}")
-            raise
-        if agent is not None:
-            agent[1].note(traffic.OUT, agent_name, message, "ok")
+        reply = Sender._exchange(agent_name, message, params, sender, REQUEST, timeout)
+        assert reply is not None
         return reply.params.get("result")
 
     @staticmethod
@@ -206,16 +195,27 @@ class Sender:
         agent_name: str, message: str, params: dict[str, Any] | None = None, *, sender: str | None = None
     ) -> None:
         """Send ``message`` without waiting for (or getting) a reply."""
+        Sender._exchange(agent_name, message, params, sender, NOTIFY, _default_timeout())
+
+    @staticmethod
+    def _exchange(
+        agent_name: str, message: str, params: dict[str, Any] | None, sender: str | None, kind: str, timeout: float
+    ) -> Message | None:
+        """Send (and for a request, wait for the reply); from an agent's thread, signed with its name and
+        noted in its traffic."""
         agent = traffic.bound()
-        msg = _build(message, params, sender or (agent[0] if agent else None), NOTIFY)
+        msg = _build(message, params, sender or (agent[0] if agent else None), kind)
         try:
-            Sender._channel(agent_name).call(msg, _frame(msg), _default_timeout())
+            reply = Sender._channel(agent_name).call(msg, _frame(msg), timeout)
+            if reply is not None and reply.kind == ERROR:
+                raise _remote_error(agent_name, reply)
         except Exception as exc:
             if agent is not None:
                 agent[1].note(traffic.OUT, agent_name, message, f"{type(exc).__name__}: {exc}")
             raise
         if agent is not None:
-            agent[1].note(traffic.OUT, agent_name, message, "sent")
+            agent[1].note(traffic.OUT, agent_name, message, "ok" if kind == REQUEST else "sent")
+        return reply
 
     @staticmethod
     def resolve(agent_name: str) -> tuple[str, int]:
