@@ -25,7 +25,6 @@ import collections
 import logging
 import selectors
 import socket
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -33,16 +32,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import scheduler.acu.progress as progress
-from common.transport.wake import Waker
 from scheduler.acu.codec import AZIMUTH, ELEVATION, AcuStatus, CommandEncoder, Message, StatusDecoder
 from scheduler.acu.exceptions import AcuCallerError
 from scheduler.acu.track import Tracker, from_mjd, mjd, radec
-from scheduler.mount.endpoint import CallSoon
+from scheduler.mount.base import Callback, CallSoon, DriveEndpoint
 from scheduler.mount.events import Position, SlewEvent
 from scheduler.planner.types import Site
 
 logger = logging.getLogger("pyros.scheduler.acu")
-Callback = Callable[[Any], None]
 
 
 def day_milliseconds() -> int:
@@ -58,8 +55,11 @@ class _Operation:
     phase: str = "slewing"  # slewing -> tracking (a goto after done)
 
 
-class AcuEndpoint:
+class AcuEndpoint(DriveEndpoint[_Operation]):
     """ACU client of one antenna, for one agent (the Endpoint protocol: start/stop/describe)."""
+
+    thread_label = "acu client"
+    caller_error = AcuCallerError
 
     def __init__(
         self,
@@ -85,71 +85,39 @@ class AcuEndpoint:
     ) -> None:
         if not 5 <= track_points <= 50 or track_step <= 0:
             raise AcuCallerError("an ACU program track table has 5 to 50 points, a step > 0 s")
-        self.agent, self.name, self.site, self.clock = agent, name, site, clock
+        super().__init__(
+            agent, name, on_started=on_started, on_done=on_done, on_failed=on_failed, on_position=on_position,
+            reconnect_interval=reconnect_interval, reply_timeout=reply_timeout, clock=clock,
+        )  # fmt: skip
+        self.site = site
         self.address = (host, int(port))
         self.status_address = (host, int(status_port) if status_port else int(port) + 1)
-        self.callbacks = {"started": on_started, "done": on_done, "failed": on_failed, "position": on_position}
         self.rates, self.track_step, self.track_points, self.tolerance = rates, track_step, track_points, tolerance
-        self.position_interval, self.reconnect_interval = position_interval, reconnect_interval
-        self.reply_timeout = reply_timeout
-        self._lock = threading.Lock()
-        self._requests: collections.deque[tuple[str, int, float, Any]] = collections.deque()
-        self._sequence = 0
-        self._waker = Waker()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.position_interval = position_interval
         self._commands: socket.socket | None = None
         self._stream: socket.socket | None = None
         self._decoder = StatusDecoder()
         self._encoder = CommandEncoder(clock=day_milliseconds)
-        self._op: _Operation | None = None
         self._lost: str | None = None
         self._reconnect_at = 0.0
         self._status_at = 0.0
         self._position_at = 0.0
-        self.connected = False
-        self._connected = threading.Event()
         self.last_status: AcuStatus | None = None
-        self.last_position: Position | None = None
-        self.last_event: SlewEvent | None = None
         self.last_commands: collections.deque[tuple[float, str, list[int]]] = collections.deque(maxlen=20)
-
-    # --- Endpoint protocol ------------------------------------------------------------------------
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._run, name=f"{self.name} acu client", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stopping.set()
-        self._waker.wake()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-        if self._thread is None or not self._thread.is_alive():
-            self._waker.close()
 
     def describe(self) -> dict[str, Any]:
         with self._lock:
-            op, status = self._op, self.last_status
+            status = self.last_status
             return {
                 "name": self.name,
                 "kind": "acu",
                 "address": f"{self.address[0]}:{self.address[1]}",
                 "status_address": f"{self.status_address[0]}:{self.status_address[1]}",
-                "connected": self.connected,
-                "position": None if self.last_position is None else vars(self.last_position).copy(),
+                **self._common_view(),
                 "axes": None if status is None else progress.axes_view(status),
-                "operation": None if op is None else {**op.event.as_dict(), "phase": op.phase},
-                "last_event": None if self.last_event is None else self.last_event.as_dict(),
                 "last_commands": [{"at": at, "command": what, "counters": c} for at, what, c in self.last_commands],
             }
 
-    def wait_connected(self, timeout: float) -> bool:
-        """Block until the first status arrived (True) or ``timeout`` passed (False)."""
-        return self._connected.wait(timeout)
-
-    # --- commands (any thread, non-blocking) ------------------------------------------------------
     def goto(self, ra_deg: float, dec_deg: float) -> int:
         """Point at (RA, Dec) in degrees and track; AcuCallerError now if the target is out of reach."""
         tracker = Tracker(ra_deg, dec_deg, self.site, datetime.fromtimestamp(self.clock(), UTC), self.track_step)
@@ -157,22 +125,6 @@ class AcuEndpoint:
         if elevation < 5.0:
             raise AcuCallerError(f"RA {ra_deg} Dec {dec_deg} is at {elevation:.1f} deg elevation, under the ACU's 5")
         return self._request("goto", tracker)
-
-    def park(self) -> int:
-        return self._request("park", None)
-
-    def abort(self) -> None:
-        self._request("abort", None)
-
-    def _request(self, kind: str, tracker: Tracker | None) -> int:
-        if self._thread is None or self._stopping.is_set():
-            raise AcuCallerError(f"{self.name}: the endpoint is not running")
-        with self._lock:
-            self._sequence += 1
-            number = self._sequence
-            self._requests.append((kind, number, self.clock(), tracker))
-        self._waker.wake()
-        return number
 
     # --- the I/O thread ---------------------------------------------------------------------------
     def _run(self) -> None:
@@ -231,9 +183,7 @@ class AcuEndpoint:
             logger.info("%s: disconnected: %s", self.name, reason)
         self._stream = self._commands = None
         self._lost = None
-        with self._lock:
-            self.connected = False
-        self._connected.clear()
+        self._set_connected(False)
         self._reconnect_at = time.monotonic() + self.reconnect_interval
         self._fail(reason)
 
@@ -268,28 +218,25 @@ class AcuEndpoint:
 
     # --- operations -------------------------------------------------------------------------------
     def _handle_requests(self) -> None:
-        while True:
-            with self._lock:
-                if not self._requests:
-                    return
-                kind, number, commanded_at, tracker = self._requests.popleft()
+        while (request := self._take_request()) is not None:
+            kind, _, _, tracker = request
             if kind == "abort":
                 self._send(self._encoder.mode("stop"), "stop")
                 self._fail("aborted")
                 continue
             ra, dec = (tracker.ra, tracker.dec) if tracker is not None else (None, None)
-            event = SlewEvent("", number, kind, ra, dec, commanded_at, None, commanded_at)
+            event = self._new_event(request, ra, dec)
             if self._op is not None and self._op.phase == "tracking":
                 self._set_op(None)  # its goto is done: the track ends with no event
             self._fail("superseded")
             if not self.connected or self.last_status is None:
-                self._emit(replace(event, step="failed", at=self.clock(), reason="not connected"))
+                self._refuse(event, "not connected")
                 continue
             op = _Operation(event, tracker)
             try:
                 self._start_goto(op, self.last_status) if tracker is not None else self._start_park(op)
             except AcuCallerError as exc:
-                self._emit(replace(event, step="failed", at=self.clock(), reason=str(exc)))
+                self._refuse(event, str(exc))
                 continue
             op.event = replace(op.event, sent_at=self.clock())
             self._set_op(op)
@@ -349,9 +296,7 @@ class AcuEndpoint:
             )
             if inactive:
                 self._send(self._encoder.mode("active", axes=inactive), "active")
-            with self._lock:
-                self.connected = True
-            self._connected.set()
+            self._set_connected(True)
             self._position_at = 0.0
         self._confirm(status)
         op = self._op
@@ -361,10 +306,7 @@ class AcuEndpoint:
             self._check_arrival(self._op, status)
         if time.monotonic() >= self._position_at:
             self._position_at = time.monotonic() + self.position_interval
-            position = self._position(status)
-            with self._lock:
-                self.last_position = position
-            self._call("position", position)
+            self._report_position(self._position(status))
 
     def _confirm(self, status: AcuStatus) -> None:
         """Settle the commands of the operation that the status answers (refused: the operation fails)."""
@@ -401,25 +343,3 @@ class AcuEndpoint:
         az, el = status.azimuth.position, status.elevation.position
         ra, dec = radec(az, el, datetime.fromtimestamp(at, UTC), self.site)
         return Position(ra, dec, at, azimuth=az, elevation=el)
-
-    # --- events -----------------------------------------------------------------------------------
-    def _set_op(self, op: _Operation | None) -> None:
-        with self._lock:
-            self._op = op
-
-    def _fail(self, reason: str) -> None:
-        op = self._op
-        if op is None:
-            return
-        self._set_op(None)
-        self._emit(replace(op.event, step="failed", at=self.clock(), reason=reason))
-
-    def _emit(self, event: SlewEvent) -> None:
-        with self._lock:
-            self.last_event = event
-        self._call(event.step, event)
-
-    def _call(self, which: str, value: Any) -> None:
-        callback = self.callbacks[which]
-        if callback is not None:
-            self.agent.call_soon(callback, value)

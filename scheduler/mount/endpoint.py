@@ -17,24 +17,19 @@ import collections
 import logging
 import selectors
 import socket
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
 import scheduler.mount.codec as codec
-from common.transport.wake import Waker
+from scheduler.mount.base import Callback, CallSoon, DriveEndpoint
 from scheduler.mount.events import Position, SlewEvent
 from scheduler.mount.exceptions import MountCallerError, MountPeerError
 
 logger = logging.getLogger("pyros.scheduler.mount")
 
-Callback = Callable[[Any], None]
-
-
-class CallSoon(Protocol):
-    def call_soon(self, callback: Callable[..., Any], *args: Any) -> Any: ...
+__all__ = ["CallSoon", "MountEndpoint"]
 
 
 @dataclass
@@ -43,8 +38,11 @@ class _Operation:
     phase: str = "target"  # target (:Sr/:Sd/:MS) -> slewing (:D# polls) -> final (:GR#/:GD#)
 
 
-class MountEndpoint:
+class MountEndpoint(DriveEndpoint[_Operation]):
     """LX200 client of one mount, for one agent (the Endpoint protocol: start/stop/describe)."""
+
+    thread_label = "lx200 client"
+    caller_error = MountCallerError
 
     def __init__(
         self,
@@ -63,83 +61,34 @@ class MountEndpoint:
         reply_timeout: float = 5.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.agent, self.address, self.name = agent, (host, int(port)), name
-        self.callbacks = {"started": on_started, "done": on_done, "failed": on_failed, "position": on_position}
+        super().__init__(
+            agent, name, on_started=on_started, on_done=on_done, on_failed=on_failed, on_position=on_position,
+            reconnect_interval=reconnect_interval, reply_timeout=reply_timeout, clock=clock,
+        )  # fmt: skip
+        self.address = (host, int(port))
         self.poll_interval, self.position_interval = poll_interval, position_interval
-        self.reconnect_interval, self.reply_timeout, self.clock = reconnect_interval, reply_timeout, clock
-        self._lock = threading.Lock()
-        self._requests: collections.deque[tuple[str, Any]] = collections.deque()
-        self._sequence = 0
-        self._waker = Waker()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
         self._codec = codec.LX200ClientCodec()
         self._out = bytearray()
-        self._op: _Operation | None = None
         self._timers: dict[str, float] = {}
         self._waiting_since: float | None = None
-        self.connected = False
-        self._connected = threading.Event()
-        self.last_position: Position | None = None
         self.last_commands: collections.deque[tuple[float, str]] = collections.deque(maxlen=20)
-        self.last_event: SlewEvent | None = None
         self._pending_ra = 0.0
         self._tags: collections.deque[int] = collections.deque()  # operation of each reply expected
 
-    # --- Endpoint protocol ------------------------------------------------------------------------
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._run, name=f"{self.name} lx200 client", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stopping.set()
-        self._waker.wake()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-        if self._thread is None or not self._thread.is_alive():
-            self._waker.close()
-
     def describe(self) -> dict[str, Any]:
         with self._lock:
-            op = self._op
             return {
                 "name": self.name,
                 "address": f"{self.address[0]}:{self.address[1]}",
-                "connected": self.connected,
-                "position": None if self.last_position is None else vars(self.last_position).copy(),
-                "operation": None if op is None else {**op.event.as_dict(), "phase": op.phase},
-                "last_event": None if self.last_event is None else self.last_event.as_dict(),
+                **self._common_view(),
                 "last_commands": [{"at": at, "command": text} for at, text in self.last_commands],
             }
 
-    def wait_connected(self, timeout: float) -> bool:
-        """Block until the mount answered the ACK handshake (True) or ``timeout`` passed (False)."""
-        return self._connected.wait(timeout)
-
-    # --- commands (any thread, non-blocking) ------------------------------------------------------
     def goto(self, ra_deg: float, dec_deg: float) -> int:
         """Slew to (RA, Dec) in degrees and track; returns the operation number of the events."""
         codec.set_target_ra(ra_deg), codec.set_target_dec(dec_deg)  # MountCallerError now, not later
         return self._request("goto", (ra_deg, dec_deg))
-
-    def park(self) -> int:
-        return self._request("park", None)
-
-    def abort(self) -> None:
-        self._request("abort", None)
-
-    def _request(self, kind: str, target: Any) -> int:
-        if self._thread is None or self._stopping.is_set():
-            raise MountCallerError(f"{self.name}: the endpoint is not running")
-        with self._lock:
-            self._sequence += 1
-            number = self._sequence
-            self._requests.append((kind, (number, self.clock(), target)))
-        self._waker.wake()
-        return number
 
     # --- the I/O thread ---------------------------------------------------------------------------
     def _run(self) -> None:
@@ -193,9 +142,7 @@ class MountEndpoint:
             self._sock.close()
             self._sock = None
             logger.info("%s: disconnected: %s", self.name, reason)
-        with self._lock:
-            self.connected = False
-        self._connected.clear()
+        self._set_connected(False)
         self._waiting_since = None
         self._timers = {"reconnect": time.monotonic() + self.reconnect_interval}
         self._fail(reason)
@@ -250,20 +197,17 @@ class MountEndpoint:
 
     # --- operations -------------------------------------------------------------------------------
     def _handle_requests(self) -> None:
-        while True:
-            with self._lock:
-                if not self._requests:
-                    return
-                kind, (number, commanded_at, target) = self._requests.popleft()
+        while (request := self._take_request()) is not None:
+            kind, number, _, target = request
             if kind == "abort":
                 self._send(codec.abort())
                 self._fail("aborted")
                 continue
             ra, dec = target if target is not None else (None, None)
-            event = SlewEvent("", number, kind, ra, dec, commanded_at, None, commanded_at)
+            event = self._new_event(request, ra, dec)
             self._fail("superseded")
             if not self.connected:
-                self._emit(replace(event, step="failed", at=self.clock(), reason="not connected"))
+                self._refuse(event, "not connected")
                 continue
             self._set_op(_Operation(event))
             if kind == "park":
@@ -271,10 +215,6 @@ class MountEndpoint:
                 self._started(self.clock())
             else:
                 self._send(codec.set_target_ra(ra), number)
-
-    def _set_op(self, op: _Operation | None) -> None:
-        with self._lock:
-            self._op = op
 
     def _started(self, sent_at: float) -> None:
         op = self._op
@@ -285,13 +225,9 @@ class MountEndpoint:
         self._emit(replace(op.event, step="started", at=self.clock()))
         self._timers["poll"] = time.monotonic() + self.poll_interval
 
-    def _fail(self, reason: str) -> None:
-        op = self._op
-        if op is None:
-            return
-        self._set_op(None)
+    def _end_op(self) -> None:
+        super()._end_op()
         self._timers.pop("poll", None)
-        self._emit(replace(op.event, step="failed", at=self.clock(), reason=reason))
 
     def _run_timers(self) -> None:
         now = time.monotonic()
@@ -309,9 +245,7 @@ class MountEndpoint:
     def _on_reply(self, reply: codec.Reply, operation: int) -> None:
         name, text, op = reply.command.name, reply.text, self._op
         if name == "ACK":
-            with self._lock:
-                self.connected = True
-            self._connected.set()
+            self._set_connected(True)
             self._timers["position"] = time.monotonic()
         elif name == "GR":
             self._pending_ra = codec.parse_ra(text)
@@ -345,21 +279,8 @@ class MountEndpoint:
             self._send(codec.goto(), op.event.operation)
 
     def _on_position(self, position: Position, operation: int) -> None:
-        with self._lock:
-            self.last_position = position
-        self._call("position", position)
+        self._report_position(position)
         op = self._op
         if op is not None and op.phase == "final" and operation == op.event.operation:
-            self._set_op(None)
-            self._timers.pop("poll", None)
+            self._end_op()
             self._emit(replace(op.event, step="done", at=position.at, position=(position.ra_deg, position.dec_deg)))
-
-    def _emit(self, event: SlewEvent) -> None:
-        with self._lock:
-            self.last_event = event
-        self._call(event.step, event)
-
-    def _call(self, which: str, value: Any) -> None:
-        callback = self.callbacks[which]
-        if callback is not None:
-            self.agent.call_soon(callback, value)
