@@ -14,6 +14,11 @@ from collections import deque
 from dataclasses import dataclass
 
 IN, OUT = "in", "out"
+KEEP_CHARS = 200  # of a peer's name, a message type, an outcome: what a peer sends is kept short
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= KEEP_CHARS else text[: KEEP_CHARS - 1] + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +35,8 @@ class Traffic:
         self._entries: deque[TrafficEntry] = deque(maxlen=max(int(keep), 0))
 
     def note(self, direction: str, peer: str, message: str, outcome: str, at: float | None = None) -> None:
-        self._entries.append(TrafficEntry(time.time() if at is None else at, direction, peer, message, outcome))
+        when = time.time() if at is None else at
+        self._entries.append(TrafficEntry(when, direction, _short(peer), _short(message), _short(outcome)))
 
     def recent(self) -> list[TrafficEntry]:
         """Newest first (safe from any thread)."""
