@@ -437,6 +437,7 @@ class Agent(EndpointsMixin):
             "timers": len(self._timers),
             "native": describe_endpoint(native) if (native := self.native) is not None else None,
             "endpoints": [describe_endpoint(ep) for ep in list(self.endpoints)],
+            "traffic": [entry.as_dict() for entry in self.traffic.recent()],
         }
 
     def _safe_shutdown(self) -> None:

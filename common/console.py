@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from . import runtime as runtime_module
 from .config import load_config
 from .exceptions import ConfigError
-from .models import MessageLog
+from .models import AgentStatus, MessageLog
 from .timefmt import console_zone, format_time
 from .traffic import Traffic, TrafficEntry
 
@@ -65,15 +65,20 @@ def _handler_params(handler: Any) -> tuple[list[str], str]:
     return list(dict.fromkeys(_PARAM.findall(source))), doc
 
 
-def endpoints(name: str) -> list[dict[str, Any]]:
-    """The endpoints of an agent of this process (``describe()``), as name + the other fields."""
+def endpoints(name: str) -> list[dict[str, Any]] | None:
+    """An agent's endpoints (``describe()``), as name + the other fields: from the agent itself when it
+    runs in this process, else from its process's last heartbeat (None: no heartbeat either)."""
     agent = runtime_module.runtime.agent(name)
     if agent is None:
-        return []
-    try:
-        described = agent.status().get("endpoints") or []
-    except Exception as exc:  # an agent in the middle of stopping
-        return [{"name": "?", "fields": {"error": f"{type(exc).__name__}: {exc}"}}]
+        row = AgentStatus.objects.filter(name=name).only("endpoints").first()
+        described = None if row is None else [e for e in row.endpoints or [] if isinstance(e, dict)]
+        if not described:
+            return None
+    else:
+        try:
+            described = agent.status().get("endpoints") or []
+        except Exception as exc:  # an agent in the middle of stopping
+            return [{"name": "?", "fields": {"error": f"{type(exc).__name__}: {exc}"}}]
     return [
         {"name": ep.get("name", "?"), "fields": {k: show(k, v) for k, v in ep.items() if k != "name"}}
         for ep in described
@@ -97,10 +102,16 @@ def show(key: str, value: Any) -> str:
 
 
 def traffic(name: str) -> list[TrafficEntry] | None:
-    """What an agent of this process handled and sent lately, newest first (None: not in this process)."""
+    """What an agent handled and sent lately, newest first: from the agent itself when it runs in this
+    process, else from its process's last heartbeat (None: no heartbeat either)."""
     agent = runtime_module.runtime.agent(name)
     record = getattr(agent, "traffic", None)
-    return record.recent() if isinstance(record, Traffic) else None
+    if isinstance(record, Traffic):
+        return record.recent()
+    row = AgentStatus.objects.filter(name=name).only("traffic").first()
+    if row is None:
+        return None
+    return [TrafficEntry.from_dict(item) for item in row.traffic or [] if isinstance(item, dict)]
 
 
 def recent_messages(name: str) -> list[MessageLog]:

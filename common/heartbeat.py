@@ -168,6 +168,8 @@ def write_status(status: dict[str, Any]) -> None:
         "restarts": status.get("restarts", 0),
         "supervision": status.get("supervision", ""),
         "messages": list(status.get("messages") or []),
+        "endpoints": list(status.get("endpoints") or []),
+        "traffic": list(status.get("traffic") or []),
         "heartbeat_at": now,
     }
     AgentStatus.objects.update_or_create(name=status["name"], defaults=fields)

@@ -29,6 +29,8 @@ class AgentStatus(models.Model):
     restarts = models.PositiveIntegerField(default=0)
     supervision = models.CharField(max_length=64, blank=True)
     messages = models.JSONField(default=list, blank=True, help_text="Messages the agent knows.")
+    endpoints = models.JSONField(default=list, blank=True, help_text="Its endpoints, as they describe themselves.")
+    traffic = models.JSONField(default=list, blank=True, help_text="Its recent messages in and out, newest first.")
     heartbeat_at = models.DateTimeField(db_index=True)
 
     class Meta:

@@ -12,6 +12,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 IN, OUT = "in", "out"
 KEEP_CHARS = 200  # of a peer's name, a message type, an outcome: what a peer sends is kept short
@@ -28,6 +29,18 @@ class TrafficEntry:
     peer: str  # who sent it (IN) or the agent it went to (OUT)
     message: str
     outcome: str  # "ok", "sent" (no reply wanted), "unknown message", or the error's type and text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"at": self.at, "direction": self.direction, "peer": self.peer, "message": self.message,
+                "outcome": self.outcome}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrafficEntry:
+        """An entry as another process reported it (its heartbeat): unknown keys ignored, text kept short."""
+        return cls(
+            float(data.get("at") or 0.0), str(data.get("direction") or ""), _short(str(data.get("peer") or "")),
+            _short(str(data.get("message") or "")), _short(str(data.get("outcome") or "")),
+        )  # fmt: skip
 
 
 class Traffic:

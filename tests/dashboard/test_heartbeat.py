@@ -40,6 +40,8 @@ def test_every_started_agent_is_persisted(beating_agents: AgentRuntime) -> None:
     assert echo.port == beating_agents.agent("echo").bound_address[1]
     assert (echo.messages_handled, echo.last_message, echo.errors) == (1, "Echo", 0)
     assert "Echo" in echo.messages
+    assert [(t["direction"], t["message"], t["outcome"]) for t in echo.traffic] == [("in", "Echo", "ok")]
+    assert echo.endpoints == []  # the native port only (its own fields)
     assert datetime.now(UTC) - echo.heartbeat_at < timedelta(seconds=5)
 
 

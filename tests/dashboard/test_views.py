@@ -15,7 +15,7 @@ from django.test import Client
 
 import simulators.state
 from common.exceptions import RemoteHandlerError
-from common.models import MessageLog
+from common.models import AgentStatus, MessageLog
 from common.runtime import AgentRuntime
 from common.sender import Sender
 from simulators.state import RunState, ServerRecord, write_state
@@ -130,7 +130,28 @@ def test_agent_page_shows_traffic_in_and_out(agents: AgentRuntime, make_user: An
     row = re.search(r'<tr data-direction="in">(.*?)</tr>', theirs, re.S)
     assert row is not None and "echo" in row.group(1) and "Echo" in row.group(1), "other does not show echo's message"
     ghost = signed_in(user).get("/agents/ghost/").content.decode()
-    assert "its traffic is on the console of that process" in ghost
+    assert ghost.count("This agent has not reported from any process yet") == 2  # endpoints, traffic
+
+
+def test_agent_of_another_process_shows_its_heartbeat_endpoints_and_traffic(
+    agents: AgentRuntime, make_user: Any
+) -> None:
+    """ghost runs in another process: its page shows what that process's last heartbeat reported."""
+    AgentStatus.objects.create(
+        name="ghost", state="running", host="127.0.0.1", port=5999, pid=4242, hostname="tower",
+        heartbeat_at=datetime.now(UTC), messages=["Echo"],
+        endpoints=[{"name": "vtp 127.0.0.1:8099", "kind": "vtp", "connected": True, "last_packet_at": 1764660875.0}],
+        traffic=[{"at": 1764660875.0, "direction": "out", "peer": "scheduler", "message": "NEW_ALERT", "outcome": "ok"},
+                 {"at": 1764660874.0, "direction": "in", "peer": "x" * 5000, "message": "New alert", "bad": 1}],
+    )  # fmt: skip
+    page = signed_in(make_user("reader")).get("/agents/ghost/").content.decode()
+    endpoints = page[page.index('id="endpoints"') : page.index('id="known"')]
+    assert "vtp 127.0.0.1:8099" in endpoints and "pid 4242 on tower" in endpoints
+    assert "2025-12-02" in endpoints  # last_packet_at shown as a time, not a number
+    rows = re.findall(r'<tr data-direction="(in|out)">(.*?)</tr>', page, re.S)
+    assert [way for way, _ in rows] == ["out", "in"]
+    assert "scheduler" in rows[0][1] and "NEW_ALERT" in rows[0][1]
+    assert "x" * 199 + "…" in rows[1][1] and "x" * 201 not in rows[1][1]
 
 
 @pytest.mark.parametrize(
