@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 import weakref
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -61,6 +63,25 @@ def free_port() -> int:
         if port not in _handed_out:
             _handed_out.add(port)
             return port
+
+
+def wait_until(condition: Callable[[], Any], what: str, timeout: float = 10.0, pause: float = 0.02) -> Any:
+    """Poll ``condition`` until it returns something true, and return that; fail naming ``what`` after
+    ``timeout`` s. For state that no event of this process announces: another process's, a broker's, a
+    row in the database, a simulator's axes (what can be awaited is awaited instead)."""
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(pause)
+    return result
+
+
+def timed_wait_until(condition: Callable[[], Any], what: str, timeout: float = 10.0) -> float:
+    """``wait_until``, returning the seconds it took."""
+    start = time.monotonic()
+    wait_until(condition, what, timeout)
+    return time.monotonic() - start
 
 
 def free_ports(count: int) -> list[int]:

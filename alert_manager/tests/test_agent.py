@@ -7,7 +7,7 @@ counters (``outcomes``, counted once a packet is fully processed) and read the d
 
 from __future__ import annotations
 
-import time
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from alert_manager.models import Alert, AlertPacket
 from alert_manager.publish import publish_vtp
 from common.config import AgentAddress
 from common.sender import Sender
+from common.testing import wait_until as _wait_until
 
 from .brokers import Comet
 from .conftest import RecordingScheduler
@@ -26,15 +27,9 @@ from .samples import fresh, new_trigger, raw
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+wait_until = functools.partial(_wait_until, timeout=20.0)
+
 TOPIC = "gcn.classic.voevent.SWIFT_BAT_GRB_POS_ACK"
-
-
-def wait_until(condition: Callable[[], Any], what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.02)
 
 
 @pytest.fixture

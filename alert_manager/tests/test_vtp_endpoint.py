@@ -17,6 +17,7 @@ import pytest
 from alert_manager.publish import publish_vtp
 from alert_manager.vtp import decode
 from alert_manager.vtp_endpoint import VTPSubscriber
+from common.testing import wait_until
 
 from .brokers import Comet
 from .samples import PACKETS, fresh
@@ -68,14 +69,6 @@ def subscribe(comet: Comet) -> Iterator[Callable[..., tuple[VTPSubscriber, Hando
 
 def _never(*args: Any) -> None:
     raise AssertionError("the stand-in call_soon never runs the handler")
-
-
-def wait_until(condition: Callable[[], Any], what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.02)
 
 
 def test_comet_sendvo_packet_reaches_the_endpoint_and_is_acked(comet: Comet, subscribe: Any, tmp_path: Path) -> None:

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('common', '0002_control_permission_and_outcomes'),
+        ("common", "0002_control_permission_and_outcomes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agentstatus',
-            name='endpoints',
-            field=models.JSONField(blank=True, default=list, help_text='Its endpoints, as they describe themselves.'),
+            model_name="agentstatus",
+            name="endpoints",
+            field=models.JSONField(blank=True, default=list, help_text="Its endpoints, as they describe themselves."),
         ),
         migrations.AddField(
-            model_name='agentstatus',
-            name='traffic',
-            field=models.JSONField(blank=True, default=list, help_text='Its recent messages in and out, newest first.'),
+            model_name="agentstatus",
+            name="traffic",
+            field=models.JSONField(blank=True, default=list, help_text="Its recent messages in and out, newest first."),
         ),
     ]

@@ -12,9 +12,10 @@ The ACU keeps DISCOS's dynamics (0.5 deg/s in elevation, stow at 0.25 deg/s), so
 
 from __future__ import annotations
 
+import functools
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 import pytest
 
 from common.sender import Sender
+from common.testing import wait_until as _wait_until
 from scheduler.acu.track import radec
 from scheduler.planner.types import Site
 from simulators.mount import MountState
@@ -29,15 +31,7 @@ from simulators.mount import MountState
 from .pipeline import Pipeline
 
 WAIT = 30.0
-
-
-def wait_until(condition: Callable[[], Any], what: str, timeout: float = WAIT, pause: float = 0.01) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(pause)
-    return result
+wait_until = functools.partial(_wait_until, timeout=WAIT, pause=0.01)
 
 
 @pytest.fixture(params=["lx200", "acu"])

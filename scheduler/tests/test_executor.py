@@ -5,8 +5,8 @@ data counts as bad weather, and execution resumes after the hold time."""
 
 from __future__ import annotations
 
+import functools
 import socket
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +16,8 @@ import pytest
 import scheduler.mount.codec as codec
 from common.config import AgentAddress
 from common.sender import Sender
+from common.testing import timed_wait_until
+from common.testing import wait_until as _wait_until
 from scheduler.agent import SchedulerAgent
 from scheduler.models import ObservationRequest
 from scheduler.models import Slot as SlotRow
@@ -27,16 +29,7 @@ from .test_agent import _midnight_site, _running
 
 pytestmark = pytest.mark.django_db(transaction=True)
 WAIT = 30.0
-
-
-def wait_until(condition: Callable[[], Any], what: str, timeout: float = WAIT) -> float:
-    """Poll ``condition`` until true; returns the seconds it took (fails with ``what`` after ``timeout``)."""
-    start = time.monotonic()
-    while not condition():
-        if time.monotonic() - start > timeout:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.02)
-    return time.monotonic() - start
+wait_until = functools.partial(_wait_until, timeout=WAIT)
 
 
 @pytest.fixture
@@ -157,12 +150,12 @@ def test_alert_slews_at_once_then_wind_parks_and_holds(
     ra = (site[1] + 8.0) % 360.0
     reply = _send("NEW_ALERT", _alert(ra, 501))
     assert reply["interrupt"] is True, reply
-    took = wait_until(lambda: _on(mount_server, ra, -5.0), "the mount on the alert's target", timeout=10)
+    took = timed_wait_until(lambda: _on(mount_server, ra, -5.0), "the mount on the alert's target", timeout=10)
     assert took < 5.0
     wait_until(lambda: _phase(a) == "observing", "executor observing")
 
     _write(station, "sm01", 25.0)
-    parked = wait_until(lambda: mount_server.system.mount.state is MountState.PARKED, "parked", timeout=5)
+    parked = timed_wait_until(lambda: mount_server.system.mount.state is MountState.PARKED, "parked", timeout=5)
     assert parked < 2.0, f"parked after {parked:.2f} s"
     assert a.weather_hold is not None and "wind 25" in a.weather_hold
     goto_at = mount_server.system.lx200.last_goto_at
@@ -191,7 +184,7 @@ def test_lost_weather_data_parks_the_mount(
     assert _send("NEW_ALERT", _alert(ra, 601))["interrupt"] is True
     wait_until(lambda: _on(mount_server, ra, -5.0), "the mount on the alert's target", timeout=10)
     assert station.stop(5.0)
-    wait_until(lambda: mount_server.system.mount.state is MountState.PARKED, "parked after the data loss", 10)
+    wait_until(lambda: mount_server.system.mount.state is MountState.PARKED, "parked after the data loss", timeout=10)
     assert a.weather_hold is not None and "no weather data" in a.weather_hold
 
 
@@ -244,7 +237,7 @@ def test_unsafe_from_the_start_parks_a_mount_left_pointing(
         assert replies == b"110"
     wait_until(lambda: _on(mount_server, ra, -5.0), "the mount pointing before the agent starts", timeout=10)
     a = agent()
-    wait_until(lambda: mount_server.system.mount.state is MountState.PARKED, "parked on the first reading", 10)
+    wait_until(lambda: mount_server.system.mount.state is MountState.PARKED, "parked on the first reading", timeout=10)
     assert a.weather_hold is not None and a.weather_hold.startswith("unsafe: wind 25")
 
 

@@ -5,6 +5,7 @@ process through channels_redis."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
 import signal
@@ -18,12 +19,16 @@ from channels.testing import WebsocketCommunicator
 
 from common.sender import Sender
 from common.testing import free_port
+from common.testing import wait_until as _wait_until
 from pyros.asgi import application
 
 from ..runtime.proc import Proc
 from .conftest import session_cookie
 from .stack import Stack, api, make_stack
 from .test_consumers import ORIGIN, receive, status_of
+
+# Another process's state: no event crosses the process boundary but the one we test.
+wait_until = functools.partial(_wait_until, timeout=15.0, pause=0.1)
 
 
 @pytest.fixture
@@ -33,18 +38,6 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         yield stack
     finally:
         stack.stop_all()
-
-
-def wait_until(check: Any, what: str, timeout: float = 15.0) -> Any:
-    """Poll another process's state (no event crosses the process boundary but the one we test)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.1)
 
 
 def agents_by_name(base: str, token: str) -> dict[str, Any]:

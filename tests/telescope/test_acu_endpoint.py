@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from common.testing import wait_until
 from scheduler.acu import ELEVATION, AcuCallerError, AcuEndpoint, CommandEncoder
 from scheduler.acu.endpoint import day_milliseconds
 from scheduler.acu.track import mjd, radec
@@ -61,16 +62,9 @@ def target_at(azimuth: float, elevation: float) -> tuple[float, float]:
     return radec(azimuth, elevation, datetime.now(UTC), SITE)
 
 
-def wait_for(condition: Any, what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
-        time.sleep(0.02)
-
-
 def test_goto_tracks_then_park_stows(loop: Any, endpoint: AcuEndpoint, acu_server: Server) -> None:
     system = acu_server.system
-    wait_for(lambda: system.AZ.axis_state == 3 and system.EL.axis_state == 3, "both axes activated at connection")
+    wait_until(lambda: system.AZ.axis_state == 3 and system.EL.axis_state == 3, "both axes activated at connection")
     ra, dec = target_at(180.4, 89.0)
     operation = endpoint.goto(ra, dec)
     name, started = loop.next("started", "failed")
@@ -84,7 +78,7 @@ def test_goto_tracks_then_park_stows(loop: Any, endpoint: AcuEndpoint, acu_serve
     assert system.EL.p_Ist / 1e6 == pytest.approx(89.0, abs=0.05)
     # the table is 2 s long: tracking for 3 s more needs the appended points
     ends = system.PS.end_time
-    wait_for(lambda: system.PS.end_time > ends and system.PS.ptState == 3, "the table appended", timeout=5.0)
+    wait_until(lambda: system.PS.end_time > ends and system.PS.ptState == 3, "the table appended", timeout=5.0)
     time.sleep(3.0)  # a table of 2 s, appended as it runs: still tracking after it
     assert system.PS.ptState == 3, "the track ran out: the appends did not keep up"
     assert any("append" in c["command"] for c in endpoint.describe()["last_commands"])
@@ -106,21 +100,21 @@ def test_abort_stops_both_axes(loop: Any, endpoint: AcuEndpoint, acu_server: Ser
     ra, dec = target_at(177.0, 86.0)  # 4 s of elevation, 3.5 s of azimuth
     operation = endpoint.goto(ra, dec)
     assert loop.next("started", "failed")[0] == "started"
-    wait_for(lambda: acu_server.system.EL.p_Ist < 89_500_000, "the elevation moving")
+    wait_until(lambda: acu_server.system.EL.p_Ist < 89_500_000, "the elevation moving")
     endpoint.abort()
     name, failed = loop.next("failed", "done")
     assert (name, failed.operation, failed.reason) == ("failed", operation, "aborted")
-    wait_for(lambda: acu_server.system.AZ.axis_trajectory_state == 3, "the azimuth stopped")
+    wait_until(lambda: acu_server.system.AZ.axis_trajectory_state == 3, "the azimuth stopped")
     assert acu_server.system.EL.axis_trajectory_state == 3
 
 
 def test_refused_by_the_acu_fails_the_goto(loop: Any, endpoint: AcuEndpoint, acu_server: Server) -> None:
     system = acu_server.system
-    wait_for(lambda: system.EL.axis_state == 3, "the elevation activated")
+    wait_until(lambda: system.EL.axis_state == 3, "the elevation activated")
     encoder = CommandEncoder(clock=lambda: day_milliseconds() + 10_000_000)
     with socket.create_connection(acu_server.l_address, timeout=5.0) as other:  # type: ignore[arg-type]
         other.sendall(encoder.mode("inactive", axes=(ELEVATION,)).wire)  # someone else switches it off
-        wait_for(lambda: system.EL.axis_state == 0, "the elevation inactive")
+        wait_until(lambda: system.EL.axis_state == 0, "the elevation inactive")
     operation = endpoint.goto(*target_at(180.0, 89.5))
     name, failed = loop.next("failed", "done")
     assert (name, failed.operation) == ("failed", operation)
