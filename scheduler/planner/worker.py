@@ -17,6 +17,7 @@ import json
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,7 +35,7 @@ def _time(value: str | datetime | None) -> datetime | None:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
-def request_of(row: list[Any]) -> Request:
+def request_of(row: Sequence[Any]) -> Request:
     pk, name, ra, dec, duration, priority, min_alt, earliest, latest, airmass, moon = row
     return Request(
         name,
