@@ -7,6 +7,7 @@ budget (a scheduler answering PING within 50 ms while it plans). ``freeze_startu
 once every app is ready, collects what startup left over and moves the survivors to the permanent
 generation (:func:`gc.freeze`): later collections traverse only objects made since. Objects frozen
 are never freed, which is what startup objects (modules, classes, settings) are anyway.
+``manage.py runsimulators`` freezes its heap too (without the collection: it must be up at once).
 Turn it off with ``PYROS_GC_FREEZE = False``.
 """
 
@@ -23,14 +24,16 @@ _lock = threading.Lock()
 _frozen = False
 
 
-def freeze_startup_heap() -> bool:
-    """Collect, then freeze the objects that exist now; once per process. Returns True the first time."""
+def freeze_startup_heap(collect: bool = True) -> bool:
+    """Collect (unless ``collect`` is False: a process that must be up at once, whose startup garbage
+    is small), then freeze the objects that exist now; once per process. True the first time."""
     global _frozen
     with _lock:
         if _frozen or not setting("PYROS_GC_FREEZE"):
             return False
         _frozen = True
-        gc.collect()
+        if collect:
+            gc.collect()
         gc.freeze()
     log.debug("froze %d startup objects out of the garbage collector's reach", gc.get_freeze_count())
     return True
