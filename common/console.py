@@ -20,7 +20,7 @@ from .config import load_config
 from .exceptions import ConfigError
 from .models import AgentStatus, MessageLog
 from .timefmt import console_zone, format_time
-from .traffic import Traffic, TrafficEntry
+from .traffic import TrafficEntry
 
 RECENT = 20
 
@@ -65,24 +65,26 @@ def _handler_params(handler: Any) -> tuple[list[str], str]:
     return list(dict.fromkeys(_PARAM.findall(source))), doc
 
 
-def endpoints(name: str) -> list[dict[str, Any]] | None:
-    """An agent's endpoints (``describe()``), as name + the other fields: from the agent itself when it
-    runs in this process, else from its process's last heartbeat (None: no heartbeat either)."""
-    agent = runtime_module.runtime.agent(name)
-    if agent is None:
-        row = AgentStatus.objects.filter(name=name).only("endpoints").first()
-        described = None if row is None else [e for e in row.endpoints or [] if isinstance(e, dict)]
-        if not described:
-            return None
-    else:
+def activity(name: str, view: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, list[TrafficEntry] | None]:
+    """An agent's endpoints (as name + the other fields) and its recent traffic (newest first), from
+    where its view comes from: the agent of this process, or the last heartbeat of the process that runs
+    it. (None, None) when no process has reported it."""
+    if view.get("source") == "local" and (agent := runtime_module.runtime.agent(name)) is not None:
         try:
-            described = agent.status().get("endpoints") or []
+            reported: dict[str, Any] = agent.status()
         except Exception as exc:  # an agent in the middle of stopping
-            return [{"name": "?", "fields": {"error": f"{type(exc).__name__}: {exc}"}}]
-    return [
+            return [{"name": "?", "fields": {"error": f"{type(exc).__name__}: {exc}"}}], []
+    elif view.get("source") == "heartbeat" and (row := AgentStatus.objects.filter(name=name).first()) is not None:
+        reported = {"endpoints": row.endpoints, "traffic": row.traffic}
+    else:
+        return None, None
+    described = [ep for ep in reported.get("endpoints") or [] if isinstance(ep, dict)]
+    endpoints = [
         {"name": ep.get("name", "?"), "fields": {k: show(k, v) for k, v in ep.items() if k != "name"}}
         for ep in described
     ]
+    traffic = [TrafficEntry.from_dict(item) for item in reported.get("traffic") or [] if isinstance(item, dict)]
+    return endpoints, traffic
 
 
 def show(key: str, value: Any) -> str:
@@ -99,19 +101,6 @@ def show(key: str, value: Any) -> str:
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True, default=str)
     return str(value)
-
-
-def traffic(name: str) -> list[TrafficEntry] | None:
-    """What an agent handled and sent lately, newest first: from the agent itself when it runs in this
-    process, else from its process's last heartbeat (None: no heartbeat either)."""
-    agent = runtime_module.runtime.agent(name)
-    record = getattr(agent, "traffic", None)
-    if isinstance(record, Traffic):
-        return record.recent()
-    row = AgentStatus.objects.filter(name=name).only("traffic").first()
-    if row is None:
-        return None
-    return [TrafficEntry.from_dict(item) for item in row.traffic or [] if isinstance(item, dict)]
 
 
 def recent_messages(name: str) -> list[MessageLog]:

@@ -49,13 +49,14 @@ def agent_detail(request: HttpRequest, name: str) -> HttpResponse:
     if not views:
         raise Http404(f"unknown agent {name!r}")
     view = views[0]
+    endpoints, traffic = console.activity(name, view)
     context = _page(
         request,
         "agents",
         agent=view,
         known=console.known_messages(name, view),
-        endpoints=console.endpoints(name),
-        traffic=console.traffic(name),
+        endpoints=endpoints,
+        traffic=traffic,
         recent=console.recent_messages(name),
         errors=console.recent_errors(name),
     )

@@ -154,6 +154,23 @@ def test_agent_of_another_process_shows_its_heartbeat_endpoints_and_traffic(
     assert "x" * 199 + "…" in rows[1][1] and "x" * 201 not in rows[1][1]
 
 
+def test_a_stopped_local_agent_run_by_another_process_shows_that_process_s_report(
+    agents: AgentRuntime, make_user: Any
+) -> None:
+    """other is stopped here and runs in another process: its page shows that process's heartbeat."""
+    other = agents.agent("other")
+    assert other is not None
+    other.stop()
+    AgentStatus.objects.create(
+        name="other", state="running", host="127.0.0.1", port=5998, pid=4343, hostname="tower",
+        heartbeat_at=datetime.now(UTC), endpoints=[{"name": "ivy bus 127.255.255.255:2010"}],
+        traffic=[{"at": 1764660875.0, "direction": "in", "peer": "dome", "message": "Open", "outcome": "ok"}],
+    )  # fmt: skip
+    page = signed_in(make_user("reader")).get("/agents/other/").content.decode()
+    assert "ivy bus 127.255.255.255:2010" in page and "pid 4343 on tower" in page
+    assert re.search(r'<tr data-direction="in">.*?dome.*?Open', page, re.S), "the remote traffic is not shown"
+
+
 @pytest.mark.parametrize(
     "query, expected",
     [
